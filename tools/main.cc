@@ -1,1 +1,40 @@
-int main() { return 0; }
+// smeledger: the one command-line program (CLI.md). main() only wires subcommands together.
+#include <spdlog/spdlog.h>
+
+#include "cli.h"
+
+int main(int argc, char** argv) {
+  using namespace smeledger::cli;
+  CLI::App app{"smeledger — an event-sourced, hash-chained service-record ledger"};
+  app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the subcommand too
+  GlobalOptions g;
+  app.add_option("--db", g.db, "the ledger's RocksDB directory")->capture_default_str();
+  app.add_option("--rules", g.rules, "rule set id or TOML file")->capture_default_str();
+  app.add_option("--calendar", g.calendar, "extra working-day calendar years (TOML)");
+  app.add_option("--format", g.format, "json, csv or table (default: table on a terminal, "
+                                       "json otherwise)")
+      ->check(CLI::IsMember({"json", "csv", "table"}));
+  app.add_flag("--excel", g.excel, "with --format csv: a UTF-8 byte-order mark for Excel");
+  app.add_flag("-q,--quiet", g.quiet, "no summaries or progress");
+  app.add_flag("-v,--verbose", g.verbose, "more detail on stderr");
+
+  int exit_code = kOk;
+  AddSubmit(app, g, &exit_code);
+  AddVerify(app, g, &exit_code);
+  AddReadCommands(app, g, &exit_code);
+  AddGenerate(app, g, &exit_code);
+  AddBench(app, g, &exit_code);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kUsage;
+  }
+  return exit_code;
+}

@@ -1,1 +1,454 @@
-// placeholder: being written
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include "keys.h"
+#include "ledger_impl.h"
+#include "line_reader.h"
+#include "smeledger/ledger/canonical_json.h"
+#include "smeledger/ledger/civil_time.h"
+#include "subjects.h"
+
+namespace smeledger::ledger {
+
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::Ok();
+  if (s.IsCorruption()) return Status::Corruption(what + ": " + s.ToString());
+  if (s.IsNotFound()) return Status::NotFound(what + ": " + s.ToString());
+  return Status::Io(what + ": " + s.ToString());
+}
+
+std::string_view Sv(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
+
+rocksdb::ColumnFamilyOptions CfOptions(bool point_lookups) {
+  rocksdb::ColumnFamilyOptions o;
+  o.write_buffer_size = 64 << 20;
+  o.compression = rocksdb::kLZ4Compression;
+  o.bottommost_compression = rocksdb::kZSTD;
+  rocksdb::BlockBasedTableOptions t;
+  t.block_size = 16 << 10;
+  if (point_lookups) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(t));
+  return o;
+}
+
+std::string EncodeHead(const Head& h) {
+  std::string v;
+  keys::PutU64(&v, h.position);
+  v.append(reinterpret_cast<const char*>(h.hash.data()), h.hash.size());
+  keys::PutU64(&v, static_cast<uint64_t>(h.recorded_at_us));
+  return v;
+}
+
+}  // namespace
+
+std::string HexOf(const Hash& h) {
+  static const char* kHex = "0123456789abcdef";
+  std::string s(64, '0');
+  for (size_t i = 0; i < h.size(); ++i) {
+    s[2 * i] = kHex[h[i] >> 4];
+    s[2 * i + 1] = kHex[h[i] & 15];
+  }
+  return s;
+}
+
+int64_t SystemClock::NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status Ledger::Open(const LedgerOptions& options, const std::string& path,
+                    std::unique_ptr<Ledger>* out) {
+  return LedgerImpl::OpenImpl(options, path, out);
+}
+
+LedgerImpl::~LedgerImpl() {
+  for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
+  db_.reset();
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir_, ec);
+  }
+}
+
+Status LedgerImpl::OpenImpl(const LedgerOptions& options, const std::string& path,
+                            std::unique_ptr<Ledger>* out) {
+  std::unique_ptr<LedgerImpl> l(new LedgerImpl());
+  l->options_ = options;
+  l->path_ = path;
+  l->clock_ = options.clock ? options.clock : &l->system_clock_;
+
+  rocksdb::DBOptions dbo;
+  dbo.create_if_missing = options.create_if_missing && !options.read_only;
+  dbo.create_missing_column_families = !options.read_only;
+  dbo.max_background_jobs = 2;
+  dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  dbo.keep_log_file_num = 2;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfds = {
+      {rocksdb::kDefaultColumnFamilyName, CfOptions(true)},
+      {keys::kRecordsCf, CfOptions(false)},
+      {keys::kEventIdsCf, CfOptions(true)},
+      {keys::kSubjectsCf, CfOptions(false)},
+  };
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options.read_only) {
+    if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT"))
+      return Status::Io("no ledger at " + path);
+    char tmpl[] = "/tmp/smeledger-reader-XXXXXX";
+    if (!mkdtemp(tmpl)) return Status::Io("cannot create a temporary directory for a reader");
+    l->secondary_dir_ = tmpl;
+    dbo.max_open_files = -1;
+    s = rocksdb::DB::OpenAsSecondary(dbo, path, l->secondary_dir_, cfds, &l->cfs_, &raw);
+  } else {
+    s = rocksdb::DB::Open(dbo, path, cfds, &l->cfs_, &raw);
+  }
+  if (!s.ok()) {
+    if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
+      return Status::Io("the ledger at " + path + " is open for writing in another process");
+    return FromRocks(s, "cannot open the ledger at " + path);
+  }
+  l->db_.reset(raw);
+  l->meta_cf_ = l->cfs_[0];
+  l->records_cf_ = l->cfs_[1];
+  l->event_ids_cf_ = l->cfs_[2];
+  l->subjects_cf_ = l->cfs_[3];
+
+  // Format marker: written once on creation, checked on every open.
+  std::string fmt;
+  s = l->db_->Get(rocksdb::ReadOptions(), l->meta_cf_, keys::kFormatKey, &fmt);
+  if (s.IsNotFound() && !options.read_only) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    Status st = FromRocks(l->db_->Put(wo, l->meta_cf_, keys::kFormatKey, keys::kFormatValue),
+                          "cannot initialise the ledger");
+    if (!st.ok()) return st;
+  } else if (!s.ok()) {
+    return FromRocks(s, "cannot read the ledger's format");
+  } else if (fmt != keys::kFormatValue) {
+    return Status::Corruption("not a smeledger ledger of a known format: \"" + fmt + "\"");
+  }
+  if (Status st = l->LoadHead(); !st.ok()) return st;
+  if (!options.read_only) {
+    if (Status st = l->ReplayState(); !st.ok()) return st;
+  }
+  *out = std::move(l);
+  return Status::Ok();
+}
+
+Status LedgerImpl::LoadHead() {
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), meta_cf_, keys::kHeadKey, &v);
+  Head h;
+  if (s.ok()) {
+    if (v.size() != 48) return Status::Corruption("the ledger head is " + std::to_string(v.size()) + " bytes, not 48");
+    h.position = keys::GetU64(v);
+    std::memcpy(h.hash.data(), v.data() + 8, 32);
+    h.recorded_at_us = static_cast<int64_t>(keys::GetU64(std::string_view(v).substr(40)));
+  } else if (!s.IsNotFound()) {
+    return FromRocks(s, "cannot read the ledger head");
+  }
+  head_ = durable_head_ = h;
+  return Status::Ok();
+}
+
+Status LedgerImpl::Refresh() {
+  if (!options_.read_only) return Status::Ok();
+  if (Status st = FromRocks(db_->TryCatchUpWithPrimary(), "cannot catch up with the writer");
+      !st.ok())
+    return st;
+  return LoadHead();
+}
+
+Status LedgerImpl::ReplayState() {
+  RecordDecoder dec;
+  uint64_t expect = 1;
+  std::string why;
+  Status st = ScanRecords(1, 0, [&](uint64_t pos, std::string_view bytes) {
+    if (pos != expect || !dec.Decode(bytes, &why)) {
+      why = pos != expect ? "record " + std::to_string(expect) + " is missing" : why;
+      return false;
+    }
+    state_.Apply(pos, dec.record().getEvent(),
+                 [&](uint64_t p, std::string* id) { return LoadEventId(p, id); });
+    ++expect;
+    return true;
+  });
+  if (!st.ok()) return st;
+  if (expect - 1 != head_.position)
+    return Status::Corruption("the ledger head says position " + std::to_string(head_.position) +
+                              " but records run to " + std::to_string(expect - 1) +
+                              (why.empty() ? "" : " (" + why + ")") + "; run `smeledger verify`");
+  return Status::Ok();
+}
+
+bool LedgerImpl::LoadAny(uint64_t position, std::string* bytes) const {
+  if (position > durable_head_.position) {
+    const uint64_t i = position - durable_head_.position - 1;
+    if (i >= pending_n_) return false;
+    *bytes = pending_[i];
+    return true;
+  }
+  return ReadRecord(position, bytes).ok();
+}
+
+bool LedgerImpl::LoadEventId(uint64_t position, std::string* event_id) const {
+  std::string bytes;
+  RecordDecoder dec;
+  if (!LoadAny(position, &bytes) || !dec.Decode(bytes)) return false;
+  auto id = dec.record().getEvent().getEventId();
+  event_id->assign(id.begin(), id.size());
+  return true;
+}
+
+Status LedgerImpl::ReadRecord(uint64_t position, std::string* bytes) const {
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), records_cf_, keys::PositionKey(position), bytes);
+  if (s.IsNotFound()) return Status::NotFound("no record at position " + std::to_string(position));
+  return FromRocks(s, "cannot read record " + std::to_string(position));
+}
+
+Status LedgerImpl::FindEvent(std::string_view event_id, uint64_t* position) const {
+  std::string v;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), event_ids_cf_,
+                               rocksdb::Slice(event_id.data(), event_id.size()), &v);
+  if (s.IsNotFound()) return Status::NotFound("no event " + std::string(event_id));
+  if (!s.ok()) return FromRocks(s, "cannot read the event_id index");
+  if (v.size() != 8) return Status::Corruption("event_id index entry is not 8 bytes");
+  *position = keys::GetU64(v);
+  return Status::Ok();
+}
+
+Status LedgerImpl::SubjectPositions(std::string_view subject, std::vector<uint64_t>* out) const {
+  std::string prefix(subject);
+  prefix.push_back('\0');
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), subjects_cf_));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != prefix.size() + 8)
+      return Status::Corruption("malformed subjects index key");
+    out->push_back(keys::GetU64(std::string_view(it->key().data() + prefix.size(), 8)));
+  }
+  return FromRocks(it->status(), "cannot read the subjects index");
+}
+
+Status LedgerImpl::ScanRecords(
+    uint64_t from, uint64_t to,
+    const std::function<bool(uint64_t, std::string_view)>& fn) const {
+  rocksdb::ReadOptions ro;
+  ro.readahead_size = 2 << 20;
+  ro.fill_cache = false;
+  std::string upper;
+  rocksdb::Slice upper_slice;
+  if (to != 0) {
+    upper = keys::PositionKey(to + 1);
+    upper_slice = upper;
+    ro.iterate_upper_bound = &upper_slice;
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, records_cf_));
+  for (it->Seek(keys::PositionKey(from)); it->Valid(); it->Next()) {
+    if (it->key().size() != 8) return Status::Corruption("malformed record key");
+    const uint64_t pos = keys::GetU64(std::string_view(it->key().data(), 8));
+    if (!fn(pos, std::string_view(it->value().data(), it->value().size()))) break;
+  }
+  return FromRocks(it->status(), "cannot read records");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Submission
+
+namespace {
+
+struct BufferedOutcome {
+  uint64_t line;
+  OutcomeKind kind;
+  bool has_event_id;
+  std::string event_id;
+  uint64_t position;
+  Hash hash;
+  Rejection rejection;
+};
+
+// The event_id a rejected line carried, if it had a string one.
+bool LineEventId(const LineParser& p, Reason r, std::string* out) {
+  if (r == Reason::kMalformedJson || r == Reason::kNotObject) return false;
+  for (const JsonMember& m : p.members()) {
+    if (m.key == "event_id") {
+      if (m.kind != JsonMember::Kind::kString) return false;
+      out->assign(m.text);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
+                          const SubmitProgress& progress) {
+  if (options_.read_only) return Status::InvalidInput("the ledger is open read-only");
+  if (failed_) return Status::Io("an earlier write failed; reopen the ledger");
+  SubmitStats local;
+  SubmitStats& stats = stats_out ? *stats_out : local;
+  LineReader reader(fd);
+  LineParser parser;
+  Sha256 sha;
+  rocksdb::WriteBatch batch;
+  std::vector<BufferedOutcome> outcomes;
+  std::vector<std::string_view> subjects;
+  std::string line_json, stored_bytes, scratch;
+  // One message arena per event, on a zeroed reusable first segment: no malloc in steady state.
+  std::vector<capnp::word> scratch_words(512);
+  size_t batch_accepted = 0;
+  int64_t batch_time = 0;
+  const auto loader = [this](uint64_t p, std::string* id) { return LoadEventId(p, id); };
+
+  auto commit = [&]() -> Status {
+    if (batch_accepted > 0) {
+      batch.Put(meta_cf_, keys::kHeadKey, EncodeHead(head_));
+      rocksdb::WriteOptions wo;
+      wo.sync = options_.sync;
+      rocksdb::Status s = db_->Write(wo, &batch);
+      if (!s.ok()) {
+        failed_ = true;
+        return FromRocks(s, "cannot write to the ledger");
+      }
+      durable_head_ = head_;
+      pending_n_ = 0;
+      batch.Clear();
+      batch_accepted = 0;
+    }
+    if (sink) {
+      for (const BufferedOutcome& o : outcomes) {
+        LineOutcome lo;
+        lo.line = o.line;
+        lo.kind = o.kind;
+        lo.has_event_id = o.has_event_id;
+        lo.event_id = o.event_id;
+        lo.position = o.position;
+        lo.hash = o.hash;
+        lo.rejection = o.kind == OutcomeKind::kRejected ? &o.rejection : nullptr;
+        sink->OnOutcome(lo);
+      }
+    }
+    outcomes.clear();
+    stats.bytes = reader.bytes_read();
+    if (progress) progress(stats);
+    return Status::Ok();
+  };
+
+  auto reject = [&](uint64_t line_no, Rejection&& r) {
+    BufferedOutcome o{line_no, OutcomeKind::kRejected, false, {}, 0, {}, std::move(r)};
+    o.has_event_id = LineEventId(parser, o.rejection.reason, &o.event_id);
+    ++stats.rejected;
+    ++stats.by_reason[static_cast<int>(o.rejection.reason)];
+    outcomes.push_back(std::move(o));
+  };
+
+  uint64_t line_no;
+  std::string_view line;
+  while (reader.Next(&line_no, &line)) {
+    ++stats.lines;
+    if (auto r = parser.Parse(line)) {
+      reject(line_no, std::move(*r));
+      continue;
+    }
+    const std::string_view event_id = parser.event_id();
+    if (const uint64_t pos = state_.FindEvent(event_id, loader)) {
+      RecordDecoder dec;
+      if (!LoadAny(pos, &stored_bytes) || !dec.Decode(stored_bytes))
+        return Status::Corruption("cannot read record " + std::to_string(pos));
+      line_json.clear();
+      AppendEventJson(dec.record().getEvent(), &line_json);
+      if (line_json == parser.CanonicalJson()) {
+        ++stats.duplicates;
+        outcomes.push_back({line_no, OutcomeKind::kDuplicate, true, std::string(event_id), pos,
+                            HashFromData(dec.record().getHash()), {}});
+      } else {
+        reject(line_no, Rejection{Reason::kConflict, "event_id",
+                                  "event_id \"" + std::string(event_id) +
+                                      "\" was accepted at position " + std::to_string(pos) +
+                                      " with other content"});
+      }
+      continue;
+    }
+    std::memset(scratch_words.data(), 0, scratch_words.size() * sizeof(capnp::word));
+    capnp::MallocMessageBuilder mb(kj::arrayPtr(scratch_words.data(), scratch_words.size()));
+    auto rec = mb.initRoot<schema::Record>();
+    if (auto r = parser.BuildEvent(rec.initEvent())) {
+      reject(line_no, std::move(*r));
+      continue;
+    }
+    auto ev = rec.getEvent().asReader();
+    if (auto r = state_.Check(ev, head_.position, loader)) {
+      reject(line_no, std::move(*r));
+      continue;
+    }
+    // Accept.
+    if (batch_accepted == 0) batch_time = std::max(clock_->NowMicros(), head_.recorded_at_us);
+    const uint64_t pos = head_.position + 1;
+    if (pending_n_ == pending_.size()) pending_.emplace_back();
+    std::string& bytes = pending_[pending_n_++];
+    const Hash h = SealRecord(rec, pos, batch_time, head_.hash, &sha, &bytes);
+    const std::string pos_key = keys::PositionKey(pos);
+    batch.Put(records_cf_, pos_key, bytes);
+    batch.Put(event_ids_cf_, rocksdb::Slice(event_id.data(), event_id.size()), pos_key);
+    subjects.clear();
+    EventSubjects(ev, &subjects);
+    RecordDecoder target_dec;
+    if (ev.which() == schema::Event::EVENT_RETRACTED) {
+      const uint64_t target = state_.FindEvent(Sv(ev.getEventRetracted().getTarget()), loader);
+      if (target && LoadAny(target, &scratch) && target_dec.Decode(scratch))
+        EventSubjects(target_dec.record().getEvent(), &subjects);
+    }
+    for (std::string_view s : subjects) batch.Put(subjects_cf_, keys::SubjectKey(s, pos), "");
+    state_.Apply(pos, ev, loader);
+    head_ = Head{pos, h, batch_time};
+    ++stats.accepted;
+    outcomes.push_back({line_no, OutcomeKind::kAccepted, true, std::string(event_id), pos, h, {}});
+    if (++batch_accepted >= options_.batch_events) {
+      if (Status st = commit(); !st.ok()) return st;
+    }
+  }
+  if (!reader.status().ok()) {
+    // Keep what was accepted before the read error: it is valid and durable once committed.
+    Status st = commit();
+    return st.ok() ? reader.status() : st;
+  }
+  return commit();
+}
+
+Status RecordToJson(std::string_view record_bytes, std::string* json) {
+  RecordDecoder dec;
+  std::string why;
+  if (!dec.Decode(record_bytes, &why)) return Status::Corruption(why);
+  auto r = dec.record();
+  json->clear();
+  json->append("{\"position\":");
+  json->append(std::to_string(r.getPosition()));
+  json->append(",\"recorded_at\":\"");
+  json->append(FormatUtcMicros(r.getRecordedAtUs()));
+  json->append("\",\"hash\":\"");
+  json->append(HexOf(HashFromData(r.getHash())));
+  json->append("\",\"prev_hash\":\"");
+  json->append(HexOf(HashFromData(r.getPrevHash())));
+  json->append("\",\"event\":");
+  try {
+    AppendEventJson(r.getEvent(), json);
+  } catch (const kj::Exception& e) {
+    return Status::Corruption(std::string("undecodable event: ") + e.getDescription().cStr());
+  }
+  json->append("}");
+  return Status::Ok();
+}
+
+}  // namespace smeledger::ledger

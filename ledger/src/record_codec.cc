@@ -1,1 +1,183 @@
-// placeholder: being written
+#include "record_codec.h"
+
+#include <capnp/serialize.h>
+
+#include <cstring>
+#include <stdexcept>
+
+namespace smeledger::ledger {
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr) throw std::bad_alloc();
+}
+Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+
+Hash Sha256::Digest(const Hash& prefix, const void* data, size_t n) {
+  Hash out;
+  unsigned int len = 0;
+  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx_, prefix.data(), prefix.size());
+  EVP_DigestUpdate(ctx_, data, n);
+  EVP_DigestFinal_ex(ctx_, out.data(), &len);
+  return out;
+}
+
+Hash Sha256::Digest(const void* data, size_t n) {
+  Hash out;
+  unsigned int len = 0;
+  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx_, data, n);
+  EVP_DigestFinal_ex(ctx_, out.data(), &len);
+  return out;
+}
+
+Hash HashFromData(capnp::Data::Reader d) {
+  Hash h{};
+  if (d.size() == h.size()) std::memcpy(h.data(), d.begin(), h.size());
+  return h;
+}
+
+namespace {
+
+void AppendFramed(kj::ArrayPtr<const capnp::word> words, std::string* out) {
+  const uint32_t header[2] = {0, static_cast<uint32_t>(words.size())};  // little-endian hosts
+  out->assign(reinterpret_cast<const char*>(header), sizeof header);
+  out->append(reinterpret_cast<const char*>(words.begin()), words.size() * sizeof(capnp::word));
+}
+
+}  // namespace
+
+Hash SealRecord(schema::Record::Builder record, uint64_t position, int64_t recorded_at_us,
+                const Hash& prev_hash, Sha256* sha, std::string* bytes) {
+  record.setPosition(position);
+  record.setRecordedAtUs(recorded_at_us);
+  record.setPrevHash(kj::arrayPtr(prev_hash.data(), prev_hash.size()));
+  if (record.hasHash()) record.disownHash();
+  kj::Array<capnp::word> unsealed = capnp::canonicalize(record.asReader());
+  Hash h = sha->Digest(prev_hash, unsealed.begin(), unsealed.size() * sizeof(capnp::word));
+  record.setHash(kj::arrayPtr(h.data(), h.size()));
+  kj::Array<capnp::word> sealed = capnp::canonicalize(record.asReader());
+  AppendFramed(sealed, bytes);
+  return h;
+}
+
+bool RecordDecoder::Decode(std::string_view bytes, std::string* why) {
+  reader_.reset();
+  if (bytes.size() < 16 || bytes.size() % 8 != 0) {
+    if (why) *why = "record is " + std::to_string(bytes.size()) + " bytes, not a framed message";
+    return false;
+  }
+  uint32_t header[2];
+  std::memcpy(header, bytes.data(), sizeof header);
+  if (header[0] != 0 || uint64_t{header[1]} * 8 != bytes.size() - 8) {
+    if (why) *why = "record framing is not one segment of its stored size";
+    return false;
+  }
+  words_.resize(bytes.size() / 8);
+  std::memcpy(words_.data(), bytes.data(), bytes.size());
+  capnp::ReaderOptions opts;
+  opts.traversalLimitInWords = kRecordTraversalLimitWords;
+  opts.nestingLimit = kRecordNestingLimit;
+  try {
+    reader_ = std::make_unique<capnp::FlatArrayMessageReader>(
+        kj::arrayPtr(words_.data(), words_.size()), opts);
+    record_ = reader_->getRoot<schema::Record>();
+    // Touch the event so that structural damage surfaces here, not in a caller's loop.
+    (void)record_.getEvent().getEventId();
+    (void)record_.getEvent().which();
+  } catch (const kj::Exception& e) {
+    if (why) *why = std::string("undecodable record: ") + e.getDescription().cStr();
+    reader_.reset();
+    return false;
+  }
+  return true;
+}
+
+std::string CheckRecordBytes(std::string_view bytes, schema::Record::Reader record,
+                             const Hash& prev_hash, Sha256* sha) {
+  try {
+    capnp::MallocMessageBuilder mb(256);
+    mb.setRoot(record);
+    auto b = mb.getRoot<schema::Record>();
+    const Hash stored_hash = HashFromData(record.getHash());
+    if (!record.hasHash() || record.getHash().size() != 32) return "hash is not 32 bytes";
+    if (HashFromData(record.getPrevHash()) != prev_hash || record.getPrevHash().size() != 32)
+      return "prev_hash does not match the previous record's hash";
+    kj::Array<capnp::word> sealed = capnp::canonicalize(b.asReader());
+    if (sealed.size() * 8 + 8 != bytes.size() ||
+        std::memcmp(sealed.begin(), bytes.data() + 8, bytes.size() - 8) != 0)
+      return "stored bytes are not the record's canonical encoding";
+    b.disownHash();
+    kj::Array<capnp::word> unsealed = capnp::canonicalize(b.asReader());
+    Hash h = sha->Digest(prev_hash, unsealed.begin(), unsealed.size() * sizeof(capnp::word));
+    if (h != stored_hash) return "hash does not match the record's contents";
+  } catch (const kj::Exception& e) {
+    return std::string("undecodable record: ") + e.getDescription().cStr();
+  }
+  return "";
+}
+
+}  // namespace smeledger::ledger
+
+// ---------------------------------------------------------------------------------------------
+#include "subjects.h"
+
+namespace smeledger::ledger {
+
+void EventSubjects(schema::Event::Reader e, std::vector<std::string_view>* out) {
+  const size_t start = out->size();
+  auto add = [&](capnp::Text::Reader t) {
+    if (t.size() == 0) return;
+    std::string_view s(t.begin(), t.size());
+    for (size_t i = start; i < out->size(); ++i)
+      if ((*out)[i] == s) return;
+    out->push_back(s);
+  };
+  add(e.getActor());
+  using W = schema::Event::Which;
+  switch (e.which()) {
+    case W::INSTITUTION_ADMITTED: {
+      auto v = e.getInstitutionAdmitted();
+      add(v.getInstitution());
+      add(v.getCity());
+      add(v.getReferredBy());
+      break;
+    }
+    case W::INSTITUTION_REMOVED: add(e.getInstitutionRemoved().getInstitution()); break;
+    case W::ENTERPRISE_REGISTERED:
+      add(e.getEnterpriseRegistered().getEnterprise());
+      add(e.getEnterpriseRegistered().getReferredBy());
+      break;
+    case W::ACTIVITY_PUBLISHED: add(e.getActivityPublished().getOwner()); break;
+    case W::ACTIVITY_SIGNUP: add(e.getActivitySignup().getEnterprise()); break;
+    case W::ACTIVITY_CHECKIN: add(e.getActivityCheckin().getEnterprise()); break;
+    case W::ACTIVITY_RATED: add(e.getActivityRated().getEnterprise()); break;
+    case W::DEMAND_PUBLISHED:
+      add(e.getDemandPublished().getEnterprise());
+      add(e.getDemandPublished().getCity());
+      break;
+    case W::DEMAND_ACCEPTED: add(e.getDemandAccepted().getProvider()); break;
+    case W::DEMAND_COMPLETED: add(e.getDemandCompleted().getProvider()); break;
+    case W::DEMAND_RATED: add(e.getDemandRated().getEnterprise()); break;
+    case W::SERVICE_DELIVERED:
+      add(e.getServiceDelivered().getProvider());
+      add(e.getServiceDelivered().getEnterprise());
+      break;
+    case W::REPORT_UPLOADED: add(e.getReportUploaded().getProvider()); break;
+    case W::COLLABORATION_RECORDED: add(e.getCollaborationRecorded().getProvider()); break;
+    case W::DEMAND_COLLECTION_COMPLETED:
+      add(e.getDemandCollectionCompleted().getProvider());
+      break;
+    case W::PRODUCT_PUBLISHED: add(e.getProductPublished().getProvider()); break;
+    case W::MEDIA_REPORTED: add(e.getMediaReported().getProvider()); break;
+    case W::TITLE_AWARDED: add(e.getTitleAwarded().getHolder()); break;
+    case W::COMPLAINT_FILED:
+      add(e.getComplaintFiled().getProvider());
+      add(e.getComplaintFiled().getEnterprise());
+      break;
+    case W::ASSESSMENT_SCORED: add(e.getAssessmentScored().getSubject()); break;
+    default: break;
+  }
+}
+
+}  // namespace smeledger::ledger

@@ -1,0 +1,65 @@
+// Internal: encoding, hashing and decoding of stored records (schemas/README.md, "Record").
+//
+// Stored bytes = the standard Cap'n Proto stream framing of one segment (4-byte segment count
+// minus one = 0, 4-byte segment size in words, little-endian) followed by the canonical form of
+// the Record. hash = SHA-256(prevHash ‖ canonical(Record with hash unset)).
+#pragma once
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <openssl/evp.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "smeledger/ledger/ledger.h"
+#include "smeledger/schemas/record.capnp.h"
+
+namespace smeledger::ledger {
+
+// Bounds on what a stored record may make a reader traverse (tampered bytes stay harmless).
+inline constexpr uint64_t kRecordTraversalLimitWords = 1 << 16;
+inline constexpr int kRecordNestingLimit = 16;
+
+// Reusable SHA-256 state. Not thread-safe.
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  Hash Digest(const Hash& prefix, const void* data, size_t n);
+  Hash Digest(const void* data, size_t n);
+
+ private:
+  EVP_MD_CTX* ctx_;
+};
+
+// Finishes `record` (whose event is already written): sets position, recordedAtUs and prevHash,
+// computes the hash, sets it, and writes the stored bytes into *bytes. Returns the hash.
+Hash SealRecord(schema::Record::Builder record, uint64_t position, int64_t recorded_at_us,
+                const Hash& prev_hash, Sha256* sha, std::string* bytes);
+
+// Read access to stored bytes. Copies into aligned memory it owns. Not thread-safe.
+class RecordDecoder {
+ public:
+  // Decodes `bytes`. Returns false (with a reason) when the framing or structure is invalid.
+  bool Decode(std::string_view bytes, std::string* why = nullptr);
+  schema::Record::Reader record() const { return record_; }
+
+ private:
+  std::vector<capnp::word> words_;
+  std::unique_ptr<capnp::FlatArrayMessageReader> reader_;
+  schema::Record::Reader record_;
+};
+
+// Recomputes a decoded record's hash from its fields (with `prev_hash` as the chain input) and
+// checks that `bytes` are exactly its canonical encoding. Returns "" when all is well, else
+// what is wrong.
+std::string CheckRecordBytes(std::string_view bytes, schema::Record::Reader record,
+                             const Hash& prev_hash, Sha256* sha);
+
+Hash HashFromData(capnp::Data::Reader d);  // zeros unless 32 bytes
+
+}  // namespace smeledger::ledger

@@ -1,0 +1,149 @@
+// Internal: the ledger state that EVENTS.md's checks 4 and 5 read, and the checks themselves.
+//
+// LedgerState is a fold over accepted records in ledger order. Apply() is the only mutator, so
+// the state after replaying records 1..n from disk equals the state a writer had after
+// accepting them (verify relies on it). Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "smeledger/ledger/outcome.h"
+#include "smeledger/schemas/record.capnp.h"
+
+namespace smeledger::ledger {
+
+// Interns strings (subject ids, object ids) into dense 32-bit ids. Ids are stable for the
+// process lifetime; views handed out stay valid as long as the interner.
+class Interner {
+ public:
+  static constexpr uint32_t kNone = 0xFFFFFFFFu;
+  uint32_t Intern(std::string_view s);
+  uint32_t Find(std::string_view s) const;  // kNone if never interned
+  std::string_view Name(uint32_t id) const { return names_[id]; }
+  size_t size() const { return names_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_used_ = 0, block_size_ = 0;
+  std::vector<std::string_view> names_;
+  std::unordered_map<std::string_view, uint32_t> ids_;
+};
+
+// event_id -> position, by 64-bit fingerprint. Several ids may share a fingerprint: callers
+// confirm candidates against the record.
+class EventIdIndex {
+ public:
+  void Insert(std::string_view event_id, uint64_t position);
+  // Calls fn(position) for each candidate until fn returns true; returns that position or 0.
+  uint64_t Find(std::string_view event_id, const std::function<bool(uint64_t)>& confirm) const;
+  size_t size() const { return count_; }
+
+ private:
+  struct Slot {
+    uint64_t fp = 0;
+    uint64_t pos = 0;  // 0: empty
+  };
+  void Grow();
+  std::vector<Slot> slots_;
+  size_t count_ = 0;
+};
+
+// Reads the event of an accepted position (pending or durable). Used only on rare paths
+// (duplicate candidates, retraction targets).
+using EventLoader = std::function<bool(uint64_t position, std::string* event_id_out)>;
+
+class LedgerState {
+ public:
+  LedgerState();
+
+  // Checks 4 and 5 for `event` appended after `head` accepted records. nullopt: acceptable.
+  std::optional<Rejection> Check(schema::Event::Reader event, uint64_t head,
+                                 const EventLoader& load_event_id) const;
+
+  // Applies an accepted event at `position` (== previous position + 1).
+  void Apply(uint64_t position, schema::Event::Reader event, const EventLoader& load_event_id);
+
+  // The position of an accepted event_id, or 0.
+  uint64_t FindEvent(std::string_view event_id, const EventLoader& load_event_id) const;
+
+  uint64_t positions() const { return meta_.size(); }
+
+  // Whether `inst:` subject `id` is in the network now (cities always; other forms never).
+  bool InNetwork(std::string_view subject) const;
+
+ private:
+  struct PosMeta {
+    uint8_t which;      // schema::Event::Which
+    bool retracted;
+    uint32_t actor;     // interned subject
+    uint32_t a;         // the object the event acts on (activity, demand, ...); kNone if none
+    uint32_t b;         // a second key (enterprise, channel, provider); kNone if none
+  };
+  struct Institution {
+    std::vector<uint64_t> admissions;  // live, ascending positions
+    std::vector<uint64_t> removals;    // live, ascending positions
+    bool InNetwork() const {
+      return !admissions.empty() && (removals.empty() || removals.back() < admissions.back());
+    }
+  };
+  struct Activity {
+    uint32_t owner = 0;
+    bool offline = false;
+    bool live = false;
+    uint64_t cancelled = 0;      // live cancellation position
+    uint32_t live_signups = 0;
+    uint32_t live_reports = 0;   // live activity-kind report uploads
+  };
+  struct Participation {
+    uint64_t signup = 0, checkin = 0, rated = 0;  // live positions
+  };
+  struct Demand {
+    uint32_t enterprise = 0;
+    bool live = false;
+    uint64_t accepted = 0;
+    uint32_t accepted_by = 0;
+    uint64_t completed = 0;
+    uint64_t rated = 0;
+  };
+  struct Product {
+    uint32_t provider = 0;
+    bool live = false;
+    uint64_t withdrawn = 0;
+  };
+  struct Complaint {
+    bool live = false;
+    uint64_t resolved = 0;
+  };
+
+  static uint64_t PairKey(uint32_t a, uint32_t b) { return (uint64_t{a} << 32) | b; }
+  bool InNetworkId(uint32_t subject) const;
+  std::optional<Rejection> CheckActor(schema::Event::Reader e) const;
+  std::optional<Rejection> CheckState(schema::Event::Reader e, uint64_t head,
+                                      const EventLoader& load) const;
+  std::optional<Rejection> CheckRetraction(schema::Event::Reader e,
+                                           const EventLoader& load) const;
+  std::optional<Rejection> ProviderExists(std::string_view field, capnp::Text::Reader v) const;
+  uint32_t Id(capnp::Text::Reader t) const { return names_.Find({t.begin(), t.size()}); }
+  uint32_t Intern(capnp::Text::Reader t) { return names_.Intern({t.begin(), t.size()}); }
+  void Undo(uint64_t target);
+
+  Interner names_;
+  EventIdIndex event_ids_;
+  std::vector<PosMeta> meta_;  // meta_[position - 1]
+  std::unordered_map<uint32_t, Institution> institutions_;
+  std::unordered_map<uint64_t, uint64_t> registrations_;  // (enterprise, channel) -> position
+  std::unordered_map<uint32_t, Activity> activities_;
+  std::unordered_map<uint64_t, Participation> participation_;  // (activity, enterprise)
+  std::unordered_map<uint32_t, Demand> demands_;
+  std::unordered_map<uint32_t, Product> products_;
+  std::unordered_map<uint32_t, Complaint> complaints_;
+};
+
+}  // namespace smeledger::ledger

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs the main job on the embedded default: a demo
+# province is generated, submitted to a fresh ledger, verified, and its head printed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+bash scripts/build.sh
+BIN=build/bin/smeledger
+DATA=${DEMO_DIR:-demo-data}
+rm -rf "$DATA" && mkdir -p "$DATA"
+echo "== generate: 300 institutions, 20000 enterprises, 2019" >&2
+$BIN generate --institutions 300 --enterprises 20000 --year 2019 --seed 1 > "$DATA/province-2019.jsonl"
+wc -l "$DATA/province-2019.jsonl" >&2
+echo "== submit" >&2
+$BIN --db "$DATA/ledger" submit "$DATA/province-2019.jsonl" --outcomes "$DATA/outcomes.jsonl"
+echo "== verify" >&2
+$BIN --db "$DATA/ledger" --format json verify
+echo "== head" >&2
+$BIN --db "$DATA/ledger" --format json export --from "$($BIN --db "$DATA/ledger" --format json verify 2>/dev/null | sed -E 's/.*"position":([0-9]+).*/\1/')" | head -c 2000
+echo

@@ -1,0 +1,170 @@
+// verify: any changed byte of any stored record, and any index damage, is reported with its
+// position; readers work beside a writer.
+#include <rocksdb/db.h>
+
+#include <catch2/catch.hpp>
+
+#include "keys.h"
+#include "ledger_fixture.h"
+
+using namespace smeledger;
+using namespace smeledger::testing;
+
+namespace {
+
+std::string Province(int n) {
+  std::string s = E("a0", "institution.admitted", "province",
+                    R"("institution":"inst:HF-1","city":"city:340100","name":"n")");
+  for (int i = 1; i < n; ++i)
+    s += E("s" + std::to_string(i), "service.delivered", "inst:HF-1",
+           R"("provider":"inst:HF-1","enterprise":"ent:E)" + std::to_string(i) +
+               R"(","date":"2019-07-02")");
+  return s;
+}
+
+// Raw access to the ledger's RocksDB, as an attacker or a failing disk would have.
+struct RawDb {
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs;
+  explicit RawDb(const std::string& path) {
+    std::vector<rocksdb::ColumnFamilyDescriptor> d = {
+        {rocksdb::kDefaultColumnFamilyName, {}},
+        {"records", {}},
+        {"event_ids", {}},
+        {"subjects", {}}};
+    rocksdb::DB* raw;
+    REQUIRE(rocksdb::DB::Open(rocksdb::DBOptions(), path, d, &cfs, &raw).ok());
+    db.reset(raw);
+  }
+  ~RawDb() {
+    for (auto* c : cfs) db->DestroyColumnFamilyHandle(c).PermitUncheckedError();
+  }
+};
+
+ledger::VerifyReport VerifyAt(const std::string& path) {
+  auto l = OpenAt(path, nullptr, /*read_only=*/true);
+  ledger::VerifyReport r;
+  REQUIRE(l->Verify(&r, nullptr).ok());
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("verify passes on an intact ledger and reports the head", "[verify]") {
+  TempDir dir;
+  FakeClock clock;
+  ledger::Hash head_hash;
+  {
+    auto l = OpenAt(dir.path(), &clock, false, /*batch=*/7);
+    SubmitText(*l, Province(50));
+    head_hash = l->head().hash;
+  }
+  auto r = VerifyAt(dir.path());
+  CHECK(r.ok);
+  CHECK(r.position == 50);
+  CHECK(r.hash == head_hash);
+}
+
+TEST_CASE("verify finds a flipped byte in any record, at its position", "[verify][tamper]") {
+  TempDir dir;
+  FakeClock clock;
+  {
+    auto l = OpenAt(dir.path(), &clock);
+    SubmitText(*l, Province(40));
+  }
+  std::string original;
+  {
+    RawDb raw(dir.path());
+    REQUIRE(raw.db->Get({}, raw.cfs[1], ledger::keys::PositionKey(23), &original).ok());
+  }
+  // Every byte position of record 23, flipped one at a time (sampled to keep it quick).
+  for (size_t i = 0; i < original.size(); i += (i < 64 ? 1 : 5)) {
+    std::string bad = original;
+    bad[i] ^= 0x01;
+    {
+      RawDb raw(dir.path());
+      REQUIRE(raw.db->Put({}, raw.cfs[1], ledger::keys::PositionKey(23), bad).ok());
+    }
+    auto r = VerifyAt(dir.path());
+    INFO("flipped byte " << i);
+    CHECK_FALSE(r.ok);
+    CHECK(r.position == 23);
+  }
+  {
+    RawDb raw(dir.path());
+    REQUIRE(raw.db->Put({}, raw.cfs[1], ledger::keys::PositionKey(23), original).ok());
+  }
+  CHECK(VerifyAt(dir.path()).ok);
+}
+
+TEST_CASE("verify finds dropped records and damaged indexes", "[verify][tamper]") {
+  TempDir dir;
+  FakeClock clock;
+  {
+    auto l = OpenAt(dir.path(), &clock);
+    SubmitText(*l, Province(30));
+  }
+  SECTION("a record deleted") {
+    {
+      RawDb raw(dir.path());
+      REQUIRE(raw.db->Delete({}, raw.cfs[1], ledger::keys::PositionKey(12)).ok());
+    }
+    auto r = VerifyAt(dir.path());
+    CHECK_FALSE(r.ok);
+    CHECK(r.position == 12);
+  }
+  SECTION("the last record deleted: the head no longer matches") {
+    {
+      RawDb raw(dir.path());
+      REQUIRE(raw.db->Delete({}, raw.cfs[1], ledger::keys::PositionKey(30)).ok());
+    }
+    auto r = VerifyAt(dir.path());
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("head") != std::string::npos);
+  }
+  SECTION("an event_id index entry pointing elsewhere") {
+    {
+      RawDb raw(dir.path());
+      REQUIRE(raw.db->Put({}, raw.cfs[2], "s5", ledger::keys::PositionKey(9)).ok());  // s5 is at 6
+    }
+    auto r = VerifyAt(dir.path());
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("event_id index") != std::string::npos);
+  }
+  SECTION("a subjects index entry added") {
+    {
+      RawDb raw(dir.path());
+      REQUIRE(raw.db->Put({}, raw.cfs[3], ledger::keys::SubjectKey("ent:E99", 4), "").ok());
+    }
+    auto r = VerifyAt(dir.path());
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("subjects index") != std::string::npos);
+  }
+}
+
+TEST_CASE("readers open beside a writer and catch up", "[verify][readers]") {
+  TempDir dir;
+  FakeClock clock;
+  auto writer = OpenAt(dir.path(), &clock);
+  SubmitText(*writer, Province(10));
+  auto reader = OpenAt(dir.path(), nullptr, /*read_only=*/true);
+  CHECK(reader->head().position == 10);
+  SubmitText(*writer, E("late", "collaboration.recorded", "province",
+                        R"("provider":"inst:HF-1","kind":"matchmaking")"));
+  REQUIRE(reader->Refresh().ok());
+  CHECK(reader->head().position == 11);
+  std::vector<uint64_t> positions;
+  REQUIRE(reader->SubjectPositions("ent:E3", &positions).ok());
+  CHECK(positions == std::vector<uint64_t>{4});
+  uint64_t pos = 0;
+  REQUIRE(reader->FindEvent("late", &pos).ok());
+  CHECK(pos == 11);
+  ledger::VerifyReport r;
+  REQUIRE(reader->Verify(&r, nullptr).ok());
+  CHECK(r.ok);
+  // A second writer is refused with a clear reason.
+  ledger::LedgerOptions o;
+  std::unique_ptr<ledger::Ledger> second;
+  Status s = ledger::Ledger::Open(o, dir.path(), &second);
+  CHECK(s.code() == Status::Code::kIo);
+}

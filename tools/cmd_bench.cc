@@ -1,0 +1,132 @@
+// smeledger bench ingest|verify [--events N]: the whole path on generated data, in a temporary
+// ledger; figures as JSON on stdout.
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cli.h"
+#include "smeledger/producers/generator.h"
+
+namespace smeledger::cli {
+namespace {
+
+std::string CpuModel() {
+  std::ifstream f("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+  return "unknown";
+}
+
+std::string Machine() {
+  return "\"machine\":{\"cpu\":\"" + CpuModel() +
+         "\",\"cores\":" + std::to_string(std::thread::hardware_concurrency()) + "}";
+}
+
+struct Scratch {
+  std::string dir;
+  Scratch() {
+    char t[] = "/tmp/smeledger-bench-XXXXXX";
+    dir = mkdtemp(t);
+  }
+  ~Scratch() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+int RunBench(const GlobalOptions& g, const std::string& what, uint64_t events, size_t batch,
+             bool no_sync) {
+  Scratch scratch;
+  const std::string input = scratch.dir + "/events.jsonl";
+  const std::string db = scratch.dir + "/ledger";
+  producers::GeneratorOptions go;
+  go.institutions = std::max<int>(16, static_cast<int>(events / 3300));
+  go.enterprises = std::max<int>(1000, static_cast<int>(events / 50));
+  go.years = 1;
+  go.limit = events;
+  if (!g.quiet) std::fprintf(stderr, "generating %llu events...\n", (unsigned long long)events);
+  std::FILE* f = std::fopen(input.c_str(), "w");
+  if (!f) return Fail(kEnvironment, "cannot write " + input);
+  producers::GeneratorStats gs;
+  Status s = producers::WriteProvince(go, f, &gs);
+  std::fclose(f);
+  if (!s.ok()) return Fail(kEnvironment, s.message());
+  const uint64_t bytes = std::filesystem::file_size(input);
+
+  ledger::LedgerOptions lo;
+  lo.batch_events = batch;
+  lo.sync = !no_sync;
+  std::unique_ptr<ledger::Ledger> l;
+  if (s = ledger::Ledger::Open(lo, db, &l); !s.ok()) return Fail(kEnvironment, s.message());
+  int fd = ::open(input.c_str(), O_RDONLY);
+  ledger::SubmitStats st;
+  Progress progress(g, "bench ingest");
+  double t0 = NowSeconds();
+  s = l->Submit(fd, nullptr, &st, [&](const ledger::SubmitStats& x) {
+    progress.Update(std::to_string(x.lines) + " / " + std::to_string(gs.lines) + " events");
+  });
+  const double ingest_secs = NowSeconds() - t0;
+  progress.Done();
+  ::close(fd);
+  if (!s.ok()) return Fail(kEnvironment, s.message());
+  if (st.rejected != 0)
+    return Fail(kProblem, "bench data had " + std::to_string(st.rejected) + " rejected lines");
+  char buf[512];
+  if (what == "ingest") {
+    std::snprintf(buf, sizeof buf,
+                  "{\"benchmark\":\"ingest\",\"events\":%llu,\"bytes\":%llu,\"seconds\":%.3f,"
+                  "\"events_per_second\":%.0f,\"mb_per_second\":%.1f,\"batch_events\":%zu,"
+                  "\"sync\":%s,",
+                  (unsigned long long)st.accepted, (unsigned long long)bytes, ingest_secs,
+                  st.accepted / ingest_secs, bytes / ingest_secs / 1e6, batch,
+                  no_sync ? "false" : "true");
+    std::printf("%s%s}\n", buf, Machine().c_str());
+    return kOk;
+  }
+  // verify
+  l.reset();
+  ledger::LedgerOptions ro;
+  ro.read_only = true;
+  if (s = ledger::Ledger::Open(ro, db, &l); !s.ok()) return Fail(kEnvironment, s.message());
+  ledger::VerifyReport r;
+  Progress vp(g, "bench verify");
+  t0 = NowSeconds();
+  s = l->Verify(&r, [&](uint64_t d, uint64_t t) {
+    vp.Update(std::to_string(d) + " / " + std::to_string(t) + " records");
+  });
+  const double verify_secs = NowSeconds() - t0;
+  vp.Done();
+  if (!s.ok() || !r.ok) return Fail(kProblem, "verify failed: " + r.problem + s.message());
+  std::snprintf(buf, sizeof buf,
+                "{\"benchmark\":\"verify\",\"records\":%llu,\"seconds\":%.3f,"
+                "\"records_per_second\":%.0f,",
+                (unsigned long long)r.records, verify_secs, r.records / verify_secs);
+  std::printf("%s%s}\n", buf, Machine().c_str());
+  return kOk;
+}
+
+}  // namespace
+
+void AddBench(CLI::App& app, GlobalOptions& g, int* exit_code) {
+  auto* cmd = app.add_subcommand("bench", "benchmarks on generated data in a temporary ledger");
+  auto what = std::make_shared<std::string>();
+  auto events = std::make_shared<uint64_t>(1000000);
+  auto batch = std::make_shared<size_t>(16384);
+  auto no_sync = std::make_shared<bool>(false);
+  cmd->add_option("what", *what, "ingest or verify")
+      ->required()
+      ->check(CLI::IsMember({"ingest", "verify"}));
+  cmd->add_option("--events", *events, "events to generate")->capture_default_str();
+  cmd->add_option("--batch", *batch, "events per durable batch")->capture_default_str();
+  cmd->add_flag("--no-sync", *no_sync, "do not fsync the WAL (for comparison only)");
+  cmd->callback([&g, exit_code, what, events, batch, no_sync] {
+    *exit_code = RunBench(g, *what, *events, *batch, *no_sync);
+  });
+}
+
+}  // namespace smeledger::cli

@@ -1,0 +1,144 @@
+// smeledger submit [FILE|-] [--outcomes FILE]
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "cli.h"
+#include "smeledger/ledger/canonical_json.h"
+
+namespace smeledger::cli {
+namespace {
+
+constexpr int kShownRejections = 20;
+
+class OutcomeWriter final : public ledger::OutcomeSink {
+ public:
+  OutcomeWriter(std::FILE* out, bool quiet) : out_(out), quiet_(quiet) {}
+
+  void OnOutcome(const ledger::LineOutcome& o) override {
+    if (o.kind == ledger::OutcomeKind::kRejected && !quiet_ && shown_++ < kShownRejections) {
+      std::fprintf(stderr, "line %llu: rejected: %s (field \"%s\"): %s\n",
+                   static_cast<unsigned long long>(o.line),
+                   std::string(ledger::ReasonCode(o.rejection->reason)).c_str(),
+                   o.rejection->field.c_str(), o.rejection->message.c_str());
+    }
+    if (!out_) return;
+    buf_.clear();
+    buf_ += "{\"line\":";
+    buf_ += std::to_string(o.line);
+    buf_ += ",\"event_id\":";
+    if (o.has_event_id)
+      AppendJsonString(&buf_, o.event_id);
+    else
+      buf_ += "null";
+    switch (o.kind) {
+      case ledger::OutcomeKind::kAccepted:
+      case ledger::OutcomeKind::kDuplicate:
+        buf_ += o.kind == ledger::OutcomeKind::kAccepted ? ",\"outcome\":\"accepted\""
+                                                         : ",\"outcome\":\"duplicate\"";
+        buf_ += ",\"position\":";
+        buf_ += std::to_string(o.position);
+        buf_ += ",\"hash\":\"";
+        buf_ += ledger::HexOf(o.hash);
+        buf_ += "\"}\n";
+        break;
+      case ledger::OutcomeKind::kRejected:
+        buf_ += ",\"outcome\":\"rejected\",\"reason\":\"";
+        buf_ += ledger::ReasonCode(o.rejection->reason);
+        buf_ += "\",\"field\":";
+        AppendJsonString(&buf_, o.rejection->field);
+        buf_ += ",\"message\":";
+        AppendJsonString(&buf_, o.rejection->message);
+        buf_ += "}\n";
+        break;
+    }
+    std::fwrite(buf_.data(), 1, buf_.size(), out_);
+  }
+  int more_rejections() const { return shown_ > kShownRejections ? shown_ - kShownRejections : 0; }
+
+ private:
+  std::FILE* out_;
+  bool quiet_;
+  int shown_ = 0;
+  std::string buf_;
+};
+
+std::string Rate(double n, double secs) {
+  char b[64];
+  std::snprintf(b, sizeof b, "%.0f/s", secs > 0 ? n / secs : 0.0);
+  return b;
+}
+
+int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string& outcomes) {
+  int fd = STDIN_FILENO;
+  if (!file.empty() && file != "-") {
+    fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Fail(kUsage, "cannot read " + file + ": " + std::strerror(errno));
+  }
+  std::FILE* out = nullptr;
+  if (!outcomes.empty()) {
+    out = outcomes == "-" ? stdout : std::fopen(outcomes.c_str(), "w");
+    if (!out) return Fail(kUsage, "cannot write " + outcomes + ": " + std::strerror(errno));
+  }
+  int code = kOk;
+  auto ledger = OpenLedger(g, false, &code);
+  if (!ledger) return code;
+  OutcomeWriter writer(out, g.quiet);
+  ledger::SubmitStats stats;
+  Progress progress(g, "submit");
+  const double t0 = NowSeconds();
+  off_t total = fd != STDIN_FILENO ? ::lseek(fd, 0, SEEK_END) : -1;
+  if (total > 0) ::lseek(fd, 0, SEEK_SET);
+  Status s = ledger->Submit(fd, &writer, &stats, [&](const ledger::SubmitStats& st) {
+    std::string text = std::to_string(st.lines) + " lines";
+    if (total > 0) text += " (" + std::to_string(st.bytes * 100 / total) + "%)";
+    text += ", " + Rate(st.lines, NowSeconds() - t0);
+    progress.Update(text);
+  });
+  progress.Done();
+  const double secs = NowSeconds() - t0;
+  if (fd != STDIN_FILENO) ::close(fd);
+  if (out && out != stdout && std::fclose(out) != 0)
+    return Fail(kEnvironment, "cannot write " + outcomes);
+  if (out == stdout) std::fflush(stdout);
+  if (!s.ok()) return Fail(ExitFor(s) == kUsage ? kUsage : kEnvironment, s.message());
+  if (writer.more_rejections() > 0 && !g.quiet)
+    std::fprintf(stderr, "... and %d more rejected lines (use --outcomes FILE to see all)\n",
+                 writer.more_rejections());
+  if (!g.quiet) {
+    std::fprintf(stderr,
+                 "submitted %llu lines in %.2f s (%s): %llu accepted, %llu duplicate, %llu "
+                 "rejected; head at position %llu\n",
+                 static_cast<unsigned long long>(stats.lines), secs,
+                 Rate(stats.lines, secs).c_str(), static_cast<unsigned long long>(stats.accepted),
+                 static_cast<unsigned long long>(stats.duplicates),
+                 static_cast<unsigned long long>(stats.rejected),
+                 static_cast<unsigned long long>(ledger->head().position));
+    if (g.verbose && stats.rejected) {
+      for (int r = 0; r < ledger::kReasonCount; ++r)
+        if (stats.by_reason[r])
+          std::fprintf(stderr, "  %s: %llu\n",
+                       std::string(ledger::ReasonCode(static_cast<ledger::Reason>(r))).c_str(),
+                       static_cast<unsigned long long>(stats.by_reason[r]));
+    }
+  }
+  if (stats.rejected > 0)
+    return Fail(kProblem, std::to_string(stats.rejected) + " of " + std::to_string(stats.lines) +
+                              " lines rejected; nothing of them was written");
+  return kOk;
+}
+
+}  // namespace
+
+void AddSubmit(CLI::App& app, GlobalOptions& g, int* exit_code) {
+  auto* cmd = app.add_subcommand("submit", "validate and append JSON Lines events (EVENTS.md)");
+  auto file = std::make_shared<std::string>();
+  auto outcomes = std::make_shared<std::string>();
+  cmd->add_option("file", *file, "JSON Lines file, or - for standard input (default)");
+  cmd->add_option("--outcomes", *outcomes, "write one JSON outcome per event line (- = stdout)");
+  cmd->callback([&g, exit_code, file, outcomes] { *exit_code = RunSubmit(g, *file, *outcomes); });
+}
+
+}  // namespace smeledger::cli
