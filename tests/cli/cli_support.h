@@ -1,0 +1,59 @@
+// Test support for end-to-end tests: run build/bin/smeledger like a user would.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace smeledger::testing {
+
+struct Run {
+  int exit_code;
+  std::string out, err;
+};
+
+inline std::string Slurp(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+// Runs `smeledger <args>` through the shell in `dir`, capturing stdout and stderr.
+inline Run Smeledger(const std::string& dir, const std::string& args,
+                     const std::string& stdin_file = "") {
+  const std::string out = dir + "/.out", err = dir + "/.err";
+  std::string cmd = std::string(SMELEDGER_BIN) + " " + args + " >" + out + " 2>" + err +
+                    (stdin_file.empty() ? " </dev/null" : " <" + stdin_file);
+  int rc = std::system(cmd.c_str());
+  Run r{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, Slurp(out), Slurp(err)};
+  return r;
+}
+
+inline std::vector<std::string> Lines(const std::string& s) {
+  std::vector<std::string> v;
+  std::stringstream ss(s);
+  std::string l;
+  while (std::getline(ss, l)) v.push_back(l);
+  return v;
+}
+
+// The value of "key" in a flat JSON object line (numbers, strings, null), as text.
+inline std::string Field(const std::string& json, const std::string& key) {
+  const std::string k = "\"" + key + "\":";
+  size_t p = json.find(k);
+  if (p == std::string::npos) return "<absent>";
+  p += k.size();
+  if (json[p] == '"') {
+    size_t e = json.find('"', p + 1);
+    return json.substr(p + 1, e - p - 1);
+  }
+  size_t e = json.find_first_of(",}", p);
+  return json.substr(p, e - p);
+}
+
+}  // namespace smeledger::testing
