@@ -71,7 +71,8 @@ std::string Rate(double n, double secs) {
   return b;
 }
 
-int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string& outcomes) {
+int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string& outcomes,
+              size_t batch) {
   int fd = STDIN_FILENO;
   if (!file.empty() && file != "-") {
     fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
@@ -82,9 +83,11 @@ int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string
     out = outcomes == "-" ? stdout : std::fopen(outcomes.c_str(), "w");
     if (!out) return Fail(kUsage, "cannot write " + outcomes + ": " + std::strerror(errno));
   }
-  int code = kOk;
-  auto ledger = OpenLedger(g, false, &code);
-  if (!ledger) return code;
+  ledger::LedgerOptions lo;
+  lo.batch_events = batch;
+  std::unique_ptr<ledger::Ledger> ledger;
+  if (Status s = ledger::Ledger::Open(lo, g.db, &ledger); !s.ok())
+    return Fail(kEnvironment, "cannot open the ledger: " + s.message());
   OutcomeWriter writer(out, g.quiet);
   ledger::SubmitStats stats;
   Progress progress(g, "submit");
@@ -138,7 +141,13 @@ void AddSubmit(CLI::App& app, GlobalOptions& g, int* exit_code) {
   auto outcomes = std::make_shared<std::string>();
   cmd->add_option("file", *file, "JSON Lines file, or - for standard input (default)");
   cmd->add_option("--outcomes", *outcomes, "write one JSON outcome per event line (- = stdout)");
-  cmd->callback([&g, exit_code, file, outcomes] { *exit_code = RunSubmit(g, *file, *outcomes); });
+  auto batch = std::make_shared<size_t>(ledger::LedgerOptions().batch_events);
+  cmd->add_option("--batch", *batch, "accepted events per durable write batch")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{1} << 24));
+  cmd->callback([&g, exit_code, file, outcomes, batch] {
+    *exit_code = RunSubmit(g, *file, *outcomes, *batch);
+  });
 }
 
 }  // namespace smeledger::cli
