@@ -121,9 +121,10 @@ struct Event {
 }
 
 # One immutable ledger record.
-#   hash = SHA-256(prevHash ‖ canonical bytes of this Record with `hash` unset)
+#   hash = SHA-256(prevHash ‖ canonical bytes of this Record with `hash` = 32 zero bytes)
 # where canonical bytes are Cap'n Proto's canonical form (capnp::canonicalize), without a
-# segment table. Position 1 has 32 zero bytes as prevHash.
+# segment table; `hash` being the last pointer, its blob is the last 32 bytes of that form.
+# Position 1 has 32 zero bytes as prevHash.
 struct Record {
   position @0 :UInt64;      # 1-based, gap-free
   recordedAtUs @1 :Int64;   # the ledger's clock at append: microseconds since the Unix epoch (UTC)

@@ -13,6 +13,7 @@ PKGS=(
   libsimdjson-dev nlohmann-json3-dev    # JSON in (fast, strict) and out
   libtomlplusplus-dev                   # rule sets and calendar files
   libssl-dev                            # SHA-256
+  libabsl-dev                           # flat hash maps for the in-memory state
   libbenchmark-dev                      # micro-benchmarks
 )
 missing=()

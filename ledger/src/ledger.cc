@@ -1,6 +1,7 @@
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 #include <stdlib.h>
@@ -29,8 +30,29 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 
 std::string_view Sv(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
-rocksdb::ColumnFamilyOptions CfOptions(bool point_lookups) {
+// The subject part of a `subjects` key (up to and including its 0x00): within one subject,
+// positions only grow, so an insert hint per subject makes memtable inserts nearly O(1).
+class SubjectPrefix final : public rocksdb::SliceTransform {
+ public:
+  const char* Name() const override { return "smeledger.SubjectPrefix"; }
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    const void* z = std::memchr(key.data(), 0, key.size());
+    return rocksdb::Slice(key.data(), static_cast<const char*>(z) - key.data() + 1);
+  }
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return std::memchr(key.data(), 0, key.size()) != nullptr;
+  }
+};
+
+enum class KeyOrder { kRandom, kAppend, kPerSubject };
+
+rocksdb::ColumnFamilyOptions CfOptions(bool point_lookups, KeyOrder order = KeyOrder::kRandom) {
   rocksdb::ColumnFamilyOptions o;
+  // Keys that arrive in order (positions; positions within a subject) insert with a hint.
+  if (order == KeyOrder::kAppend)
+    o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
+  if (order == KeyOrder::kPerSubject)
+    o.memtable_insert_with_hint_prefix_extractor = std::make_shared<SubjectPrefix>();
   o.write_buffer_size = 64 << 20;
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kZSTD;
@@ -96,9 +118,9 @@ Status LedgerImpl::OpenImpl(const LedgerOptions& options, const std::string& pat
   dbo.keep_log_file_num = 2;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfds = {
       {rocksdb::kDefaultColumnFamilyName, CfOptions(true)},
-      {keys::kRecordsCf, CfOptions(false)},
+      {keys::kRecordsCf, CfOptions(false, KeyOrder::kAppend)},
       {keys::kEventIdsCf, CfOptions(true)},
-      {keys::kSubjectsCf, CfOptions(false)},
+      {keys::kSubjectsCf, CfOptions(false, KeyOrder::kPerSubject)},
   };
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
@@ -194,9 +216,10 @@ Status LedgerImpl::ReplayState() {
 
 bool LedgerImpl::LoadAny(uint64_t position, std::string* bytes) const {
   if (position > durable_head_.position) {
-    const uint64_t i = position - durable_head_.position - 1;
-    if (i >= pending_n_) return false;
-    *bytes = pending_[i];
+    const std::string* r = building_->Find(position);
+    if (!r && in_flight_) r = in_flight_->Find(position);
+    if (!r) return false;
+    *bytes = *r;
     return true;
   }
   return ReadRecord(position, bytes).ok();
@@ -268,16 +291,6 @@ Status LedgerImpl::ScanRecords(
 
 namespace {
 
-struct BufferedOutcome {
-  uint64_t line;
-  OutcomeKind kind;
-  bool has_event_id;
-  std::string event_id;
-  uint64_t position;
-  Hash hash;
-  Rejection rejection;
-};
-
 // The event_id a rejected line carried, if it had a string one.
 bool LineEventId(const LineParser& p, Reason r, std::string* out) {
   if (r == Reason::kMalformedJson || r == Reason::kNotObject) return false;
@@ -293,6 +306,63 @@ bool LineEventId(const LineParser& p, Reason r, std::string* out) {
 
 }  // namespace
 
+void LedgerImpl::Emit(StagedBatch& b, OutcomeSink* sink) {
+  if (sink) {
+    for (const BufferedOutcome& o : b.outcomes) {
+      LineOutcome lo;
+      lo.line = o.line;
+      lo.kind = o.kind;
+      lo.has_event_id = o.has_event_id;
+      lo.event_id = o.event_id;
+      lo.position = o.position;
+      lo.hash = o.hash;
+      lo.rejection = o.kind == OutcomeKind::kRejected ? &o.rejection : nullptr;
+      sink->OnOutcome(lo);
+    }
+  }
+  b.outcomes.clear();
+}
+
+Status LedgerImpl::WaitInFlight(OutcomeSink* sink, const std::function<void()>& progress) {
+  if (!in_flight_) return Status::Ok();
+  const auto w0 = std::chrono::steady_clock::now();
+  rocksdb::Status s = in_flight_result_.get();
+  wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  StagedBatch* done = in_flight_;
+  in_flight_ = nullptr;
+  if (!s.ok()) {
+    failed_ = true;
+    return FromRocks(s, "cannot write to the ledger");
+  }
+  durable_head_ = done->head;
+  Emit(*done, sink);
+  done->Reset(0);
+  if (progress) progress();
+  return Status::Ok();
+}
+
+Status LedgerImpl::Rotate(OutcomeSink* sink, const std::function<void()>& progress) {
+  if (Status st = WaitInFlight(sink, progress); !st.ok()) return st;
+  StagedBatch* b = building_;
+  if (b->n == 0) {  // only rejections and duplicates: nothing to write
+    Emit(*b, sink);
+    b->Reset(head_.position + 1);
+    if (progress) progress();
+    return Status::Ok();
+  }
+  b->head = head_;
+  b->wb.Put(meta_cf_, keys::kHeadKey, EncodeHead(head_));
+  in_flight_ = b;
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  in_flight_result_ = std::async(std::launch::async, [this, b, wo] {
+    return db_->Write(wo, &b->wb);
+  });
+  building_ = b == &batches_[0] ? &batches_[1] : &batches_[0];
+  building_->Reset(head_.position + 1);
+  return Status::Ok();
+}
+
 Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
                           const SubmitProgress& progress) {
   if (options_.read_only) return Status::InvalidInput("the ledger is open read-only");
@@ -302,62 +372,34 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
   LineReader reader(fd);
   LineParser parser;
   Sha256 sha;
-  rocksdb::WriteBatch batch;
-  std::vector<BufferedOutcome> outcomes;
   std::vector<std::string_view> subjects;
-  std::string line_json, stored_bytes, scratch;
+  std::string line_json, stored_bytes, scratch, subject_key;
   // One message arena per event, on a zeroed reusable first segment: no malloc in steady state.
   std::vector<capnp::word> scratch_words(512);
-  size_t batch_accepted = 0;
   int64_t batch_time = 0;
   const auto loader = [this](uint64_t p, std::string* id) { return LoadEventId(p, id); };
-
-  auto commit = [&]() -> Status {
-    if (batch_accepted > 0) {
-      batch.Put(meta_cf_, keys::kHeadKey, EncodeHead(head_));
-      rocksdb::WriteOptions wo;
-      wo.sync = options_.sync;
-      rocksdb::Status s = db_->Write(wo, &batch);
-      if (!s.ok()) {
-        failed_ = true;
-        return FromRocks(s, "cannot write to the ledger");
-      }
-      durable_head_ = head_;
-      pending_n_ = 0;
-      batch.Clear();
-      batch_accepted = 0;
-    }
-    if (sink) {
-      for (const BufferedOutcome& o : outcomes) {
-        LineOutcome lo;
-        lo.line = o.line;
-        lo.kind = o.kind;
-        lo.has_event_id = o.has_event_id;
-        lo.event_id = o.event_id;
-        lo.position = o.position;
-        lo.hash = o.hash;
-        lo.rejection = o.kind == OutcomeKind::kRejected ? &o.rejection : nullptr;
-        sink->OnOutcome(lo);
-      }
-    }
-    outcomes.clear();
+  const std::function<void()> report = [&] {
     stats.bytes = reader.bytes_read();
     if (progress) progress(stats);
-    return Status::Ok();
   };
+  building_->Reset(head_.position + 1);
 
   auto reject = [&](uint64_t line_no, Rejection&& r) {
     BufferedOutcome o{line_no, OutcomeKind::kRejected, false, {}, 0, {}, std::move(r)};
     o.has_event_id = LineEventId(parser, o.rejection.reason, &o.event_id);
     ++stats.rejected;
     ++stats.by_reason[static_cast<int>(o.rejection.reason)];
-    outcomes.push_back(std::move(o));
+    building_->outcomes.push_back(std::move(o));
   };
 
   uint64_t line_no;
   std::string_view line;
   while (reader.Next(&line_no, &line)) {
     ++stats.lines;
+    if (building_->n >= options_.batch_events ||
+        building_->outcomes.size() >= 2 * options_.batch_events) {
+      if (Status st = Rotate(sink, report); !st.ok()) return st;
+    }
     if (auto r = parser.Parse(line)) {
       reject(line_no, std::move(*r));
       continue;
@@ -371,8 +413,9 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       AppendEventJson(dec.record().getEvent(), &line_json);
       if (line_json == parser.CanonicalJson()) {
         ++stats.duplicates;
-        outcomes.push_back({line_no, OutcomeKind::kDuplicate, true, std::string(event_id), pos,
-                            HashFromData(dec.record().getHash()), {}});
+        building_->outcomes.push_back({line_no, OutcomeKind::kDuplicate, true,
+                                       std::string(event_id), pos,
+                                       HashFromData(dec.record().getHash()), {}});
       } else {
         reject(line_no, Rejection{Reason::kConflict, "event_id",
                                   "event_id \"" + std::string(event_id) +
@@ -394,14 +437,15 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       continue;
     }
     // Accept.
-    if (batch_accepted == 0) batch_time = std::max(clock_->NowMicros(), head_.recorded_at_us);
+    StagedBatch& b = *building_;
+    if (b.n == 0) batch_time = std::max(clock_->NowMicros(), head_.recorded_at_us);
     const uint64_t pos = head_.position + 1;
-    if (pending_n_ == pending_.size()) pending_.emplace_back();
-    std::string& bytes = pending_[pending_n_++];
+    if (b.n == b.records.size()) b.records.emplace_back();
+    std::string& bytes = b.records[b.n++];
     const Hash h = SealRecord(rec, pos, batch_time, head_.hash, &sha, &bytes);
     const std::string pos_key = keys::PositionKey(pos);
-    batch.Put(records_cf_, pos_key, bytes);
-    batch.Put(event_ids_cf_, rocksdb::Slice(event_id.data(), event_id.size()), pos_key);
+    b.wb.Put(records_cf_, pos_key, bytes);
+    b.wb.Put(event_ids_cf_, rocksdb::Slice(event_id.data(), event_id.size()), pos_key);
     subjects.clear();
     EventSubjects(ev, &subjects);
     RecordDecoder target_dec;
@@ -410,21 +454,23 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       if (target && LoadAny(target, &scratch) && target_dec.Decode(scratch))
         EventSubjects(target_dec.record().getEvent(), &subjects);
     }
-    for (std::string_view s : subjects) batch.Put(subjects_cf_, keys::SubjectKey(s, pos), "");
+    for (std::string_view s : subjects) {
+      subject_key.assign(s);
+      subject_key.push_back('\0');
+      subject_key.append(pos_key);
+      b.wb.Put(subjects_cf_, subject_key, rocksdb::Slice());
+    }
     state_.Apply(pos, ev, loader);
     head_ = Head{pos, h, batch_time};
     ++stats.accepted;
-    outcomes.push_back({line_no, OutcomeKind::kAccepted, true, std::string(event_id), pos, h, {}});
-    if (++batch_accepted >= options_.batch_events) {
-      if (Status st = commit(); !st.ok()) return st;
-    }
+    b.outcomes.push_back({line_no, OutcomeKind::kAccepted, true, std::string(event_id), pos, h, {}});
   }
-  if (!reader.status().ok()) {
-    // Keep what was accepted before the read error: it is valid and durable once committed.
-    Status st = commit();
-    return st.ok() ? reader.status() : st;
-  }
-  return commit();
+  // Keep what was accepted before a read error: it is valid, and durable once written.
+  Status st = Rotate(sink, report);
+  if (st.ok()) st = WaitInFlight(sink, report);
+  if (getenv("SMELEDGER_TRACE")) fprintf(stderr, "waited for writes: %.2f s\n", wait_seconds_);
+  if (!st.ok()) return st;
+  return reader.status();
 }
 
 Status RecordToJson(std::string_view record_bytes, std::string* json) {

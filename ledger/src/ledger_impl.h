@@ -3,7 +3,9 @@
 
 #include <rocksdb/db.h>
 
-#include <map>
+#include <rocksdb/write_batch.h>
+
+#include <future>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,10 +59,48 @@ class LedgerImpl final : public Ledger {
   Head head_;                 // newest accepted record (possibly pending)
   Head durable_head_;         // newest durable record
   LedgerState state_;
-  // Bytes of accepted records not yet durable: pending_[i] is position durable_head_+1+i.
-  // Strings are reused across batches (no allocation per event once warm).
-  std::vector<std::string> pending_;
-  size_t pending_n_ = 0;
+  // Group commit, pipelined: the main thread stages batch N+1 while a writer thread makes
+  // batch N durable. A batch's outcomes are reported once its write returns.
+  struct BufferedOutcome {
+    uint64_t line;
+    OutcomeKind kind;
+    bool has_event_id;
+    std::string event_id;
+    uint64_t position;
+    Hash hash;
+    Rejection rejection;
+  };
+  struct StagedBatch {
+    rocksdb::WriteBatch wb;
+    std::vector<BufferedOutcome> outcomes;
+    std::vector<std::string> records;  // reused across batches: no allocation once warm
+    size_t n = 0;                      // records staged
+    uint64_t first_position = 0;
+    Head head;                         // the head once this batch is durable
+    void Reset(uint64_t first) {
+      wb.Clear();
+      outcomes.clear();
+      n = 0;
+      first_position = first;
+    }
+    const std::string* Find(uint64_t position) const {
+      return position >= first_position && position < first_position + n
+                 ? &records[position - first_position]
+                 : nullptr;
+    }
+  };
+  // Hands `building_` to the writer thread (after the previous write finished and its outcomes
+  // went out) and starts a fresh batch.
+  Status Rotate(OutcomeSink* sink, const std::function<void()>& progress);
+  // Waits for the batch in flight, if any, and reports its outcomes.
+  Status WaitInFlight(OutcomeSink* sink, const std::function<void()>& progress);
+  void Emit(StagedBatch& b, OutcomeSink* sink);
+
+  StagedBatch batches_[2];
+  StagedBatch* building_ = &batches_[0];
+  StagedBatch* in_flight_ = nullptr;
+  std::future<rocksdb::Status> in_flight_result_;
+  double wait_seconds_ = 0;
   bool failed_ = false;       // a write failed: the in-memory state is ahead of the disk
 };
 

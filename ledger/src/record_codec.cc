@@ -22,6 +22,17 @@ Hash Sha256::Digest(const Hash& prefix, const void* data, size_t n) {
   return out;
 }
 
+Hash Sha256::Digest2(const Hash& prefix, const void* a, size_t an, const void* b, size_t bn) {
+  Hash out;
+  unsigned int len = 0;
+  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+  EVP_DigestUpdate(ctx_, prefix.data(), prefix.size());
+  EVP_DigestUpdate(ctx_, a, an);
+  EVP_DigestUpdate(ctx_, b, bn);
+  EVP_DigestFinal_ex(ctx_, out.data(), &len);
+  return out;
+}
+
 Hash Sha256::Digest(const void* data, size_t n) {
   Hash out;
   unsigned int len = 0;
@@ -49,15 +60,18 @@ void AppendFramed(kj::ArrayPtr<const capnp::word> words, std::string* out) {
 
 Hash SealRecord(schema::Record::Builder record, uint64_t position, int64_t recorded_at_us,
                 const Hash& prev_hash, Sha256* sha, std::string* bytes) {
+  static constexpr Hash kZero{};
   record.setPosition(position);
   record.setRecordedAtUs(recorded_at_us);
   record.setPrevHash(kj::arrayPtr(prev_hash.data(), prev_hash.size()));
-  if (record.hasHash()) record.disownHash();
-  kj::Array<capnp::word> unsealed = capnp::canonicalize(record.asReader());
-  Hash h = sha->Digest(prev_hash, unsealed.begin(), unsealed.size() * sizeof(capnp::word));
-  record.setHash(kj::arrayPtr(h.data(), h.size()));
-  kj::Array<capnp::word> sealed = capnp::canonicalize(record.asReader());
-  AppendFramed(sealed, bytes);
+  record.setHash(kj::arrayPtr(kZero.data(), kZero.size()));
+  kj::Array<capnp::word> words = capnp::canonicalize(record.asReader());
+  // In canonical (pre-order) layout the hash blob, the root's last pointer, is the message's
+  // last 32 bytes: hash them as zeros, then write the hash in place.
+  uint8_t* tail = reinterpret_cast<uint8_t*>(words.end()) - kHashBytes;
+  const Hash h = sha->Digest(prev_hash, words.begin(), words.size() * sizeof(capnp::word));
+  std::memcpy(tail, h.data(), h.size());
+  AppendFramed(words, bytes);
   return h;
 }
 
@@ -94,23 +108,22 @@ bool RecordDecoder::Decode(std::string_view bytes, std::string* why) {
 }
 
 std::string CheckRecordBytes(std::string_view bytes, schema::Record::Reader record,
-                             const Hash& prev_hash, Sha256* sha) {
+                             const Hash& prev_hash, Sha256* sha, capnp::MessageReader* message) {
   try {
-    capnp::MallocMessageBuilder mb(256);
-    mb.setRoot(record);
-    auto b = mb.getRoot<schema::Record>();
-    const Hash stored_hash = HashFromData(record.getHash());
-    if (!record.hasHash() || record.getHash().size() != 32) return "hash is not 32 bytes";
-    if (HashFromData(record.getPrevHash()) != prev_hash || record.getPrevHash().size() != 32)
+    if (!record.hasHash() || record.getHash().size() != kHashBytes) return "hash is not 32 bytes";
+    if (record.getPrevHash().size() != kHashBytes ||
+        HashFromData(record.getPrevHash()) != prev_hash)
       return "prev_hash does not match the previous record's hash";
-    kj::Array<capnp::word> sealed = capnp::canonicalize(b.asReader());
-    if (sealed.size() * 8 + 8 != bytes.size() ||
-        std::memcmp(sealed.begin(), bytes.data() + 8, bytes.size() - 8) != 0)
+    if (!message->isCanonical()) return "stored bytes are not the record's canonical encoding";
+    // Canonical ⇒ the hash blob is the last 32 bytes (see SealRecord).
+    const std::string_view body = bytes.substr(8);
+    const Hash stored = HashFromData(record.getHash());
+    if (std::memcmp(body.data() + body.size() - kHashBytes, stored.data(), kHashBytes) != 0)
       return "stored bytes are not the record's canonical encoding";
-    b.disownHash();
-    kj::Array<capnp::word> unsealed = capnp::canonicalize(b.asReader());
-    Hash h = sha->Digest(prev_hash, unsealed.begin(), unsealed.size() * sizeof(capnp::word));
-    if (h != stored_hash) return "hash does not match the record's contents";
+    static constexpr Hash kZero{};
+    const Hash h = sha->Digest2(prev_hash, body.data(), body.size() - kHashBytes, kZero.data(),
+                                kHashBytes);
+    if (h != stored) return "hash does not match the record's contents";
   } catch (const kj::Exception& e) {
     return std::string("undecodable record: ") + e.getDescription().cStr();
   }

@@ -2,7 +2,9 @@
 //
 // Stored bytes = the standard Cap'n Proto stream framing of one segment (4-byte segment count
 // minus one = 0, 4-byte segment size in words, little-endian) followed by the canonical form of
-// the Record. hash = SHA-256(prevHash ‖ canonical(Record with hash unset)).
+// the Record. hash = SHA-256(prevHash ‖ canonical(Record with hash = 32 zero bytes)). In the
+// canonical (pre-order) layout the hash blob is the last 32 bytes of the message, so a verifier
+// zeroes them, hashes, and compares.
 #pragma once
 
 #include <capnp/message.h>
@@ -21,6 +23,7 @@ namespace smeledger::ledger {
 // Bounds on what a stored record may make a reader traverse (tampered bytes stay harmless).
 inline constexpr uint64_t kRecordTraversalLimitWords = 1 << 16;
 inline constexpr int kRecordNestingLimit = 16;
+inline constexpr size_t kHashBytes = 32;
 
 // Reusable SHA-256 state. Not thread-safe.
 class Sha256 {
@@ -31,6 +34,7 @@ class Sha256 {
   Sha256& operator=(const Sha256&) = delete;
   Hash Digest(const Hash& prefix, const void* data, size_t n);
   Hash Digest(const void* data, size_t n);
+  Hash Digest2(const Hash& prefix, const void* a, size_t an, const void* b, size_t bn);
 
  private:
   EVP_MD_CTX* ctx_;
@@ -47,6 +51,7 @@ class RecordDecoder {
   // Decodes `bytes`. Returns false (with a reason) when the framing or structure is invalid.
   bool Decode(std::string_view bytes, std::string* why = nullptr);
   schema::Record::Reader record() const { return record_; }
+  capnp::MessageReader* message() const { return reader_.get(); }
 
  private:
   std::vector<capnp::word> words_;
@@ -54,11 +59,11 @@ class RecordDecoder {
   schema::Record::Reader record_;
 };
 
-// Recomputes a decoded record's hash from its fields (with `prev_hash` as the chain input) and
-// checks that `bytes` are exactly its canonical encoding. Returns "" when all is well, else
-// what is wrong.
+// Checks that `bytes` (decoded as `record` by `message`) are a canonical encoding, that its
+// prevHash is `prev_hash` and that its hash is right. Returns "" when all is well, else what
+// is wrong.
 std::string CheckRecordBytes(std::string_view bytes, schema::Record::Reader record,
-                             const Hash& prev_hash, Sha256* sha);
+                             const Hash& prev_hash, Sha256* sha, capnp::MessageReader* message);
 
 Hash HashFromData(capnp::Data::Reader d);  // zeros unless 32 bytes
 

@@ -11,8 +11,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "smeledger/ledger/outcome.h"
 #include "smeledger/schemas/record.capnp.h"
@@ -33,7 +34,7 @@ class Interner {
   std::vector<std::unique_ptr<char[]>> blocks_;
   size_t block_used_ = 0, block_size_ = 0;
   std::vector<std::string_view> names_;
-  std::unordered_map<std::string_view, uint32_t> ids_;
+  absl::flat_hash_map<std::string_view, uint32_t> ids_;
 };
 
 // event_id -> position, by 64-bit fingerprint. Several ids may share a fingerprint: callers
@@ -137,13 +138,13 @@ class LedgerState {
   Interner names_;
   EventIdIndex event_ids_;
   std::vector<PosMeta> meta_;  // meta_[position - 1]
-  std::unordered_map<uint32_t, Institution> institutions_;
-  std::unordered_map<uint64_t, uint64_t> registrations_;  // (enterprise, channel) -> position
-  std::unordered_map<uint32_t, Activity> activities_;
-  std::unordered_map<uint64_t, Participation> participation_;  // (activity, enterprise)
-  std::unordered_map<uint32_t, Demand> demands_;
-  std::unordered_map<uint32_t, Product> products_;
-  std::unordered_map<uint32_t, Complaint> complaints_;
+  absl::flat_hash_map<uint32_t, Institution> institutions_;
+  absl::flat_hash_map<uint64_t, uint64_t> registrations_;  // (enterprise, channel) -> position
+  absl::flat_hash_map<uint32_t, Activity> activities_;
+  absl::flat_hash_map<uint64_t, Participation> participation_;  // (activity, enterprise)
+  absl::flat_hash_map<uint32_t, Demand> demands_;
+  absl::flat_hash_map<uint32_t, Product> products_;
+  absl::flat_hash_map<uint32_t, Complaint> complaints_;
 };
 
 }  // namespace smeledger::ledger

@@ -75,7 +75,7 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
     auto rec = dec.record();
     if (rec.getPosition() != pos)
       return fail(pos, "record says position " + std::to_string(rec.getPosition()));
-    if (std::string p = CheckRecordBytes(bytes, rec, prev, &sha); !p.empty()) return fail(pos, p);
+    if (std::string p = CheckRecordBytes(bytes, rec, prev, &sha, dec.message()); !p.empty()) return fail(pos, p);
     if (rec.getRecordedAtUs() < last_recorded)
       return fail(pos, "recorded_at goes back in time");
     auto ev = rec.getEvent();

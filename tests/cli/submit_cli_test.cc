@@ -1,6 +1,8 @@
 // The CLI end to end on generated data: outcomes, exit codes, messages, resubmission, verify.
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include "cli_support.h"
 #include "ledger_fixture.h"
 
