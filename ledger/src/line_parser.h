@@ -68,4 +68,9 @@ bool EventTypeFromName(std::string_view name, schema::Event::Which* out);
 // written), so that it equals LineParser::CanonicalJson() of the accepted line.
 void AppendEventJson(schema::Event::Reader event, std::string* out);
 
+// The same JSON except that assessment.scored's `score` is its stored token as written ("4.50"),
+// so that LineParser::Parse + BuildEvent of the result rebuild `event` exactly (verification).
+// Not RFC 8785 when that token is not in ECMAScript form; use AppendEventJson to compare values.
+void AppendEventJsonAsWritten(schema::Event::Reader event, std::string* out);
+
 }  // namespace smeledger::ledger

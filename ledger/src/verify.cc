@@ -82,7 +82,7 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
     // The stored event must be exactly what the parser makes of its own JSON: no field, derived
     // value or enum can have been altered without this failing.
     json.clear();
-    AppendEventJson(ev, &json);
+    AppendEventJsonAsWritten(ev, &json);  // numbers as written, so "4.50" stays "4.50"
     if (auto r = parser.Parse(json))
       return fail(pos, "stored event is not valid JSON of the contract: " + r->message);
     capnp::MallocMessageBuilder mb(128);

@@ -65,6 +65,25 @@ TEST_CASE("verify passes on an intact ledger and reports the head", "[verify]") 
   CHECK(r.hash == head_hash);
 }
 
+TEST_CASE("verify accepts numbers exactly as they were written", "[verify]") {
+  TempDir dir;
+  FakeClock clock;
+  {
+    auto l = OpenAt(dir.path(), &clock);
+    std::string text = Province(2);
+    int i = 0;
+    for (const char* score : {"4.50", "-0", "-0.0", "45e-1", "1E1", "1e-400"})
+      text += E("sc" + std::to_string(i++), "assessment.scored", "dept",
+                std::string(R"("subject":"inst:HF-1","year":2019,"item":"service_norms","score":)") +
+                    score);
+    for (const Out& o : SubmitText(*l, text)) REQUIRE(o.accepted());
+  }
+  auto r = VerifyAt(dir.path());
+  INFO(r.problem);
+  CHECK(r.ok);
+  CHECK(r.position == 8);
+}
+
 TEST_CASE("verify finds a flipped byte in any record, at its position", "[verify][tamper]") {
   TempDir dir;
   FakeClock clock;
