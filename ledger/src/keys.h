@@ -5,7 +5,8 @@
 //                     "head"   -> position u64be ‖ hash[32] ‖ recorded_at_us i64be
 //   records    u64be(position) -> stored record bytes (schemas/record.capnp, canonical)
 //   event_ids  event_id bytes  -> u64be(position)
-//   subjects   subject bytes ‖ 0x00 ‖ u64be(position) -> "" (who a record names)
+//   subjects   subject bytes ‖ 0x00 ‖ u64be(first position) -> LEB128 gaps to the next positions
+//              (who records name: one entry per subject per write batch)
 // Everything one batch accepts (records, index entries, head) is one RocksDB WriteBatch.
 #pragma once
 
@@ -46,6 +47,39 @@ inline std::string SubjectKey(std::string_view subject, uint64_t position) {
   k.push_back('\0');
   PutU64(&k, position);
   return k;
+}
+
+// Appends `v` as an unsigned LEB128 varint.
+inline void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+// Decodes a subjects-index value: calls fn(position) for `first` and each following position.
+// Returns false when the value is malformed (truncated varint, zero or overflowing gap).
+template <typename Fn>
+bool ForEachSubjectPosition(uint64_t first, std::string_view value, Fn&& fn) {
+  uint64_t pos = first;
+  fn(pos);
+  size_t i = 0;
+  while (i < value.size()) {
+    uint64_t gap = 0;
+    int shift = 0;
+    for (;;) {
+      if (i >= value.size() || shift > 63) return false;
+      const uint8_t b = static_cast<uint8_t>(value[i++]);
+      gap |= uint64_t{b & 0x7fu} << shift;
+      shift += 7;
+      if (!(b & 0x80)) break;
+    }
+    if (gap == 0 || pos + gap < pos) return false;
+    pos += gap;
+    fn(pos);
+  }
+  return true;
 }
 
 }  // namespace smeledger::ledger::keys

@@ -6,6 +6,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <future>
+
+#include <absl/container/flat_hash_map.h>
 #include <memory>
 #include <string>
 #include <vector>
@@ -71,15 +73,19 @@ class LedgerImpl final : public Ledger {
     Rejection rejection;
   };
   struct StagedBatch {
-    rocksdb::WriteBatch wb;
+    rocksdb::WriteBatch wb{8 << 20};  // reserved: no regrowth in steady state
     std::vector<BufferedOutcome> outcomes;
     std::vector<std::string> records;  // reused across batches: no allocation once warm
+    // subject (interned, so the view is stable) -> positions naming it in this batch (one
+    // subjects-index entry each)
+    absl::flat_hash_map<std::string_view, std::vector<uint64_t>> subjects;
     size_t n = 0;                      // records staged
     uint64_t first_position = 0;
     Head head;                         // the head once this batch is durable
     void Reset(uint64_t first) {
       wb.Clear();
       outcomes.clear();
+      subjects.clear();
       n = 0;
       first_position = first;
     }

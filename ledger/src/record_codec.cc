@@ -7,15 +7,19 @@
 
 namespace smeledger::ledger {
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr) throw std::bad_alloc();
+// OpenSSL 3 looks an algorithm up on every EVP_sha256() init; fetch it once per Sha256.
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()), md_(EVP_MD_fetch(nullptr, "SHA256", nullptr)) {
+  if (ctx_ == nullptr || md_ == nullptr) throw std::bad_alloc();
 }
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_); }
+Sha256::~Sha256() {
+  EVP_MD_free(md_);
+  EVP_MD_CTX_free(ctx_);
+}
 
 Hash Sha256::Digest(const Hash& prefix, const void* data, size_t n) {
   Hash out;
   unsigned int len = 0;
-  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(ctx_, md_, nullptr);
   EVP_DigestUpdate(ctx_, prefix.data(), prefix.size());
   EVP_DigestUpdate(ctx_, data, n);
   EVP_DigestFinal_ex(ctx_, out.data(), &len);
@@ -25,7 +29,7 @@ Hash Sha256::Digest(const Hash& prefix, const void* data, size_t n) {
 Hash Sha256::Digest2(const Hash& prefix, const void* a, size_t an, const void* b, size_t bn) {
   Hash out;
   unsigned int len = 0;
-  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(ctx_, md_, nullptr);
   EVP_DigestUpdate(ctx_, prefix.data(), prefix.size());
   EVP_DigestUpdate(ctx_, a, an);
   EVP_DigestUpdate(ctx_, b, bn);
@@ -36,7 +40,7 @@ Hash Sha256::Digest2(const Hash& prefix, const void* a, size_t an, const void* b
 Hash Sha256::Digest(const void* data, size_t n) {
   Hash out;
   unsigned int len = 0;
-  EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr);
+  EVP_DigestInit_ex2(ctx_, md_, nullptr);
   EVP_DigestUpdate(ctx_, data, n);
   EVP_DigestFinal_ex(ctx_, out.data(), &len);
   return out;

@@ -38,6 +38,7 @@ class Sha256 {
 
  private:
   EVP_MD_CTX* ctx_;
+  EVP_MD* md_;
 };
 
 // Finishes `record` (whose event is already written): sets position, recordedAtUs and prevHash,

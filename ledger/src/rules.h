@@ -8,12 +8,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+
+#include <absl/container/flat_hash_map.h>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <absl/container/flat_hash_map.h>
 
 #include "smeledger/ledger/outcome.h"
 #include "smeledger/schemas/record.capnp.h"
@@ -75,6 +75,9 @@ class LedgerState {
   uint64_t FindEvent(std::string_view event_id, const EventLoader& load_event_id) const;
 
   uint64_t positions() const { return meta_.size(); }
+
+  // A view of `s` that lives as long as this state.
+  std::string_view InternName(std::string_view s) { return names_.Name(names_.Intern(s)); }
 
   // Whether `inst:` subject `id` is in the network now (cities always; other forms never).
   bool InNetwork(std::string_view subject) const;

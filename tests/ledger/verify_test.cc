@@ -159,6 +159,19 @@ TEST_CASE("verify finds dropped records and damaged indexes", "[verify][tamper]"
     CHECK_FALSE(r.ok);
     CHECK(r.problem.find("subjects index") != std::string::npos);
   }
+  SECTION("a subjects index entry loses a position") {
+    {
+      RawDb raw(dir.path());
+      std::string v;
+      REQUIRE(raw.db->Get({}, raw.cfs[3], ledger::keys::SubjectKey("inst:HF-1", 1), &v).ok());
+      REQUIRE(v.size() > 2);
+      v.pop_back();
+      REQUIRE(raw.db->Put({}, raw.cfs[3], ledger::keys::SubjectKey("inst:HF-1", 1), v).ok());
+    }
+    auto r = VerifyAt(dir.path());
+    CHECK_FALSE(r.ok);
+    CHECK(r.problem.find("subjects index") != std::string::npos);
+  }
 }
 
 TEST_CASE("readers open beside a writer and catch up", "[verify][readers]") {
