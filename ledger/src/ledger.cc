@@ -14,7 +14,7 @@
 
 #include "keys.h"
 #include "ledger_impl.h"
-#include "line_reader.h"
+#include "parse_stage.h"
 #include "smeledger/ledger/canonical_json.h"
 #include "smeledger/ledger/civil_time.h"
 #include "subjects.h"
@@ -309,19 +309,6 @@ Status LedgerImpl::ScanRecords(
 
 namespace {
 
-// The event_id a rejected line carried, if it had a string one.
-bool LineEventId(const LineParser& p, Reason r, std::string* out) {
-  if (r == Reason::kMalformedJson || r == Reason::kNotObject) return false;
-  for (const JsonMember& m : p.members()) {
-    if (m.key == "event_id") {
-      if (m.kind != JsonMember::Kind::kString) return false;
-      out->assign(m.text);
-      return true;
-    }
-  }
-  return false;
-}
-
 }  // namespace
 
 void LedgerImpl::Emit(StagedBatch& b, OutcomeSink* sink) {
@@ -398,108 +385,112 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
   if (failed_) return Status::Io("an earlier write failed; reopen the ledger");
   SubmitStats local;
   SubmitStats& stats = stats_out ? *stats_out : local;
-  LineReader reader(fd);
-  LineParser parser;
+  // Three stages on their own threads: parse (ParseStage) → validate, seal, stage (here) →
+  // durable write (Rotate's writer).
+  ParseStage parse(fd);
+  LineParser parser;  // only for the rare duplicate comparison
   Sha256 sha;
   std::vector<std::string_view> subjects;
   std::string line_json, stored_bytes, scratch;
-  // One message arena per event, on a reusable first segment: no malloc in steady state.
-  // It starts zeroed, and MallocMessageBuilder zeroes what it used when it is destroyed.
-  std::vector<capnp::word> scratch_words(512);
   int64_t batch_time = 0;
+  uint64_t bytes_read = 0;
   const auto loader = [this](uint64_t p, std::string* id) { return LoadEventId(p, id); };
   const std::function<void()> report = [&] {
-    stats.bytes = reader.bytes_read();
+    stats.bytes = bytes_read;
     if (progress) progress(stats);
   };
   building_->Reset(head_.position + 1);
   for (StagedBatch& b : batches_) b.outcomes.reserve(options_.batch_events + 16);
 
-  auto reject = [&](uint64_t line_no, Rejection&& r) {
-    BufferedOutcome o{line_no, OutcomeKind::kRejected, false, {}, 0, {}, std::move(r)};
-    o.has_event_id = LineEventId(parser, o.rejection.reason, &o.event_id);
+  auto reject = [&](const ParsedLine& p, Rejection&& r) {
+    BufferedOutcome o{p.line_no, OutcomeKind::kRejected, p.has_event_id, p.event_id, 0, {},
+                      std::move(r)};
     ++stats.rejected;
     ++stats.by_reason[static_cast<int>(o.rejection.reason)];
     building_->outcomes.push_back(std::move(o));
   };
 
-  uint64_t line_no;
-  std::string_view line;
-  while (reader.Next(&line_no, &line)) {
-    ++stats.lines;
-    if (building_->n >= options_.batch_events ||
-        building_->outcomes.size() >= 2 * options_.batch_events) {
-      if (Status st = Rotate(sink, report); !st.ok()) return st;
-    }
-    if (auto r = parser.Parse(line)) {
-      reject(line_no, std::move(*r));
-      continue;
-    }
-    const std::string_view event_id = parser.event_id();
-    if (const uint64_t pos = state_.FindEvent(event_id, loader)) {
-      RecordDecoder dec;
-      if (!LoadAny(pos, &stored_bytes) || !dec.Decode(stored_bytes))
-        return Status::Corruption("cannot read record " + std::to_string(pos));
-      line_json.clear();
-      AppendEventJson(dec.record().getEvent(), &line_json);
-      if (line_json == parser.CanonicalJson()) {
-        ++stats.duplicates;
-        building_->outcomes.push_back({line_no, OutcomeKind::kDuplicate, true,
-                                       std::string(event_id), pos,
-                                       HashFromData(dec.record().getHash()), {}});
-      } else {
-        reject(line_no, Rejection{Reason::kConflict, "event_id",
-                                  "event_id \"" + std::string(event_id) +
-                                      "\" was accepted at position " + std::to_string(pos) +
-                                      " with other content"});
+  while (ParsedChunk* chunk = parse.Next()) {
+    for (size_t i = 0; i < chunk->n; ++i) {
+      ParsedLine& p = chunk->lines[i];
+      ++stats.lines;
+      if (building_->n >= options_.batch_events ||
+          building_->outcomes.size() >= 2 * options_.batch_events) {
+        if (Status st = Rotate(sink, report); !st.ok()) return st;
       }
-      continue;
+      if (p.early) {
+        reject(p, std::move(*p.early));
+        continue;
+      }
+      const std::string_view event_id = p.event_id;
+      if (const uint64_t pos = state_.FindEvent(event_id, loader)) {
+        RecordDecoder dec;
+        if (!LoadAny(pos, &stored_bytes) || !dec.Decode(stored_bytes))
+          return Status::Corruption("cannot read record " + std::to_string(pos));
+        line_json.clear();
+        AppendEventJson(dec.record().getEvent(), &line_json);
+        if (!parser.Parse(p.text) && line_json == parser.CanonicalJson()) {
+          ++stats.duplicates;
+          building_->outcomes.push_back({p.line_no, OutcomeKind::kDuplicate, true,
+                                         std::string(event_id), pos,
+                                         HashFromData(dec.record().getHash()), {}});
+        } else {
+          reject(p, Rejection{Reason::kConflict, "event_id",
+                              "event_id \"" + std::string(event_id) +
+                                  "\" was accepted at position " + std::to_string(pos) +
+                                  " with other content"});
+        }
+        continue;
+      }
+      if (p.late) {
+        reject(p, std::move(*p.late));
+        continue;
+      }
+      auto rec = p.message->getRoot<schema::Record>();
+      auto ev = rec.getEvent().asReader();
+      if (auto r = state_.Check(ev, head_.position, loader)) {
+        reject(p, std::move(*r));
+        continue;
+      }
+      // Accept.
+      StagedBatch& b = *building_;
+      if (b.n == 0) batch_time = std::max(clock_->NowMicros(), head_.recorded_at_us);
+      const uint64_t pos = head_.position + 1;
+      if (b.n == b.records.size()) b.records.emplace_back();
+      std::string& bytes = b.records[b.n++];
+      const Hash h = SealRecord(rec, pos, batch_time, head_.hash, &sha, &bytes);
+      const std::string pos_key = keys::PositionKey(pos);
+      b.wb.Put(records_cf_, pos_key, bytes);
+      b.wb.Put(event_ids_cf_, rocksdb::Slice(event_id.data(), event_id.size()), pos_key);
+      subjects.clear();
+      EventSubjects(ev, &subjects);
+      RecordDecoder target_dec;
+      if (ev.which() == schema::Event::EVENT_RETRACTED) {
+        const uint64_t target =
+            state_.FindEvent(Sv(ev.getEventRetracted().getTarget()), loader);
+        if (target && LoadAny(target, &scratch) && target_dec.Decode(scratch))
+          EventSubjects(target_dec.record().getEvent(), &subjects);
+      }
+      for (std::string_view s : subjects) {
+        auto it = b.subjects.find(s);
+        if (it == b.subjects.end()) it = b.subjects.try_emplace(state_.InternName(s)).first;
+        it->second.push_back(pos);
+      }
+      state_.Apply(pos, ev, loader);
+      head_ = Head{pos, h, batch_time};
+      ++stats.accepted;
+      b.outcomes.push_back(
+          {p.line_no, OutcomeKind::kAccepted, true, std::string(event_id), pos, h, {}});
     }
-    capnp::MallocMessageBuilder mb(kj::arrayPtr(scratch_words.data(), scratch_words.size()));
-    auto rec = mb.initRoot<schema::Record>();
-    if (auto r = parser.BuildEvent(rec.initEvent())) {
-      reject(line_no, std::move(*r));
-      continue;
-    }
-    auto ev = rec.getEvent().asReader();
-    if (auto r = state_.Check(ev, head_.position, loader)) {
-      reject(line_no, std::move(*r));
-      continue;
-    }
-    // Accept.
-    StagedBatch& b = *building_;
-    if (b.n == 0) batch_time = std::max(clock_->NowMicros(), head_.recorded_at_us);
-    const uint64_t pos = head_.position + 1;
-    if (b.n == b.records.size()) b.records.emplace_back();
-    std::string& bytes = b.records[b.n++];
-    const Hash h = SealRecord(rec, pos, batch_time, head_.hash, &sha, &bytes);
-    const std::string pos_key = keys::PositionKey(pos);
-    b.wb.Put(records_cf_, pos_key, bytes);
-    b.wb.Put(event_ids_cf_, rocksdb::Slice(event_id.data(), event_id.size()), pos_key);
-    subjects.clear();
-    EventSubjects(ev, &subjects);
-    RecordDecoder target_dec;
-    if (ev.which() == schema::Event::EVENT_RETRACTED) {
-      const uint64_t target = state_.FindEvent(Sv(ev.getEventRetracted().getTarget()), loader);
-      if (target && LoadAny(target, &scratch) && target_dec.Decode(scratch))
-        EventSubjects(target_dec.record().getEvent(), &subjects);
-    }
-    for (std::string_view s : subjects) {
-      auto it = b.subjects.find(s);
-      if (it == b.subjects.end()) it = b.subjects.try_emplace(state_.InternName(s)).first;
-      it->second.push_back(pos);
-    }
-    state_.Apply(pos, ev, loader);
-    head_ = Head{pos, h, batch_time};
-    ++stats.accepted;
-    b.outcomes.push_back({line_no, OutcomeKind::kAccepted, true, std::string(event_id), pos, h, {}});
+    bytes_read = chunk->bytes_read;
+    parse.Release(chunk);
   }
   // Keep what was accepted before a read error: it is valid, and durable once written.
   Status st = Rotate(sink, report);
   if (st.ok()) st = WaitInFlight(sink, report);
   if (getenv("SMELEDGER_TRACE")) fprintf(stderr, "waited for writes: %.2f s\n", wait_seconds_);
   if (!st.ok()) return st;
-  return reader.status();
+  return parse.status();
 }
 
 Status RecordToJson(std::string_view record_bytes, std::string* json) {

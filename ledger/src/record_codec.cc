@@ -142,11 +142,10 @@ std::string CheckRecordBytes(std::string_view bytes, schema::Record::Reader reco
 namespace smeledger::ledger {
 
 void EventSubjects(schema::Event::Reader e, std::vector<std::string_view>* out) {
-  const size_t start = out->size();
   auto add = [&](capnp::Text::Reader t) {
     if (t.size() == 0) return;
     std::string_view s(t.begin(), t.size());
-    for (size_t i = start; i < out->size(); ++i)
+    for (size_t i = 0; i < out->size(); ++i)
       if ((*out)[i] == s) return;
     out->push_back(s);
   };

@@ -8,7 +8,7 @@
 
 namespace smeledger::ledger {
 
-// Appends the distinct subject ids an event names: its actor and every field typed as a
+// Appends the subject ids an event names that `out` does not hold yet: its actor and every field typed as a
 // subject (institution, city, referred_by, owner, enterprise, provider, holder, subject).
 // Views point into `event`.
 void EventSubjects(schema::Event::Reader event, std::vector<std::string_view>* out);

@@ -48,8 +48,9 @@ inline std::string Field(const std::string& json, const std::string& key) {
   size_t p = json.find(k);
   if (p == std::string::npos) return "<absent>";
   p += k.size();
-  if (json[p] == '"') {
-    size_t e = json.find('"', p + 1);
+  if (json[p] == '"') {  // a string: up to the closing quote, escapes kept as written
+    size_t e = p + 1;
+    while (e < json.size() && json[e] != '"') e += json[e] == '\\' ? 2 : 1;
     return json.substr(p + 1, e - p - 1);
   }
   size_t e = json.find_first_of(",}", p);

@@ -1,0 +1,134 @@
+#include "parse_stage.h"
+
+#include <cstring>
+
+#include "line_parser.h"
+#include "line_reader.h"
+
+namespace smeledger::ledger {
+
+ParseStage::ParseStage(int fd, size_t lines_per_chunk, size_t chunks) {
+  for (size_t i = 0; i < chunks; ++i) {
+    auto c = std::make_unique<ParsedChunk>();
+    c->lines = std::vector<ParsedLine>(lines_per_chunk);  // ParsedLine does not move
+    c->arena.assign(lines_per_chunk * kWordsPerLine, capnp::word());
+    free_.push_back(c.get());
+    storage_.push_back(std::move(c));
+  }
+  thread_ = std::thread([this, fd] { Run(fd); });
+}
+
+ParseStage::~ParseStage() {
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+ParsedChunk* ParseStage::Next() {
+  std::unique_lock<std::mutex> l(mu_);
+  cv_.wait(l, [&] { return !full_.empty() || done_; });
+  if (full_.empty()) return nullptr;
+  ParsedChunk* c = full_.front();
+  full_.pop_front();
+  return c;
+}
+
+void ParseStage::Release(ParsedChunk* c) {
+  for (size_t i = 0; i < c->n; ++i) c->lines[i].message.reset();  // zeroes its arena slice
+  c->n = 0;
+  {
+    std::lock_guard<std::mutex> l(mu_);
+    free_.push_back(c);
+  }
+  cv_.notify_all();
+}
+
+namespace {
+
+// The event_id a rejected line carried, if it had a string one (CLI.md: null otherwise).
+bool LineEventId(const LineParser& p, Reason r, std::string* out) {
+  if (r == Reason::kMalformedJson || r == Reason::kNotObject) return false;
+  for (const JsonMember& m : p.members()) {
+    if (m.key == "event_id") {
+      if (m.kind != JsonMember::Kind::kString) return false;
+      out->assign(m.text);
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void ParseStage::Run(int fd) {
+  LineReader reader(fd);
+  LineParser parser;
+  bool eof = false;
+  try {
+    while (!eof) {
+      ParsedChunk* c;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [&] { return !free_.empty() || stop_; });
+        if (stop_) break;
+        c = free_.front();
+        free_.pop_front();
+      }
+      uint64_t line_no;
+      std::string_view line;
+      while (c->n < c->lines.size()) {
+        if (!reader.Next(&line_no, &line)) {
+          eof = true;
+          break;
+        }
+        ParsedLine& p = c->lines[c->n];
+        kj::ArrayPtr<capnp::word> segment(c->arena.data() + c->n * kWordsPerLine, kWordsPerLine);
+        ++c->n;
+        p.line_no = line_no;
+        p.text.assign(line);
+        p.early.reset();
+        p.late.reset();
+        p.event_id.clear();
+        p.has_event_id = false;
+        if (auto r = parser.Parse(line)) {
+          p.has_event_id = LineEventId(parser, r->reason, &p.event_id);
+          p.early = std::move(r);
+          continue;
+        }
+        p.has_event_id = true;
+        p.event_id.assign(parser.event_id());
+        p.message.emplace(segment);
+        auto rec = p.message->initRoot<schema::Record>();
+        if (auto r = parser.BuildEvent(rec.initEvent())) {
+          p.late = std::move(r);
+          p.message.reset();
+        }
+      }
+      c->bytes_read = reader.bytes_read();
+      {
+        std::lock_guard<std::mutex> l(mu_);
+        if (c->n > 0) {
+          full_.push_back(c);
+        } else {
+          free_.push_back(c);
+        }
+      }
+      cv_.notify_all();
+    }
+  } catch (const std::exception& e) {  // nothing may cross the thread boundary
+    std::lock_guard<std::mutex> l(mu_);
+    status_ = Status::Io(std::string("parsing failed: ") + e.what());
+  } catch (const kj::Exception& e) {
+    std::lock_guard<std::mutex> l(mu_);
+    status_ = Status::Io(std::string("parsing failed: ") + e.getDescription().cStr());
+  }
+  std::lock_guard<std::mutex> l(mu_);
+  if (status_.ok()) status_ = reader.status();
+  done_ = true;
+  cv_.notify_all();
+}
+
+}  // namespace smeledger::ledger

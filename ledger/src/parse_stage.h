@@ -1,0 +1,75 @@
+// Internal: the first stage of the submission pipeline. A thread of its own reads the input,
+// splits lines and runs the stateless checks (EVENTS.md 1–3) ahead of the validating thread,
+// handing over chunks of parsed lines, each with its Cap'n Proto record already built.
+//
+// Thread safety: Next() and Release() are called by one consumer thread. The stage owns its
+// thread; destroying the stage stops and joins it (also mid-input).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <capnp/message.h>
+
+#include "smeledger/ledger/outcome.h"
+#include "smeledger/ledger/status.h"
+#include "smeledger/schemas/record.capnp.h"
+
+namespace smeledger::ledger {
+
+struct ParsedLine {
+  uint64_t line_no = 0;
+  std::string text;                 // the line, for the rare duplicate comparison
+  std::optional<Rejection> early;   // check 1 or the form of event_id (check 2)
+  bool has_event_id = false;        // the line has a string event_id (see LineOutcome)
+  std::string event_id;
+  std::optional<Rejection> late;    // check 3
+  // The record with its event written, when checks 1–3 passed. Its first segment lives in the
+  // chunk's arena.
+  std::optional<capnp::MallocMessageBuilder> message;
+};
+
+struct ParsedChunk {
+  std::vector<ParsedLine> lines;
+  size_t n = 0;                       // lines used
+  std::vector<capnp::word> arena;     // first segments of the messages, zeroed when unused
+  uint64_t bytes_read = 0;            // input bytes read when the chunk was complete
+};
+
+class ParseStage {
+ public:
+  // Starts reading `fd` (not owned). Chunks hold up to `lines_per_chunk` lines.
+  ParseStage(int fd, size_t lines_per_chunk = 2048, size_t chunks = 4);
+  ~ParseStage();
+  ParseStage(const ParseStage&) = delete;
+  ParseStage& operator=(const ParseStage&) = delete;
+
+  // The next chunk in input order, or nullptr at the end of input (then see status()).
+  ParsedChunk* Next();
+  // Gives a chunk obtained from Next() back for reuse.
+  void Release(ParsedChunk* chunk);
+  // The read error that ended the input, if any. Valid once Next() returned nullptr.
+  const Status& status() const { return status_; }
+
+ private:
+  void Run(int fd);
+  static constexpr size_t kWordsPerLine = 96;
+
+  std::vector<std::unique_ptr<ParsedChunk>> storage_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<ParsedChunk*> free_, full_;
+  bool done_ = false;   // producer finished (end of input or error)
+  bool stop_ = false;   // consumer is gone
+  Status status_;
+  std::thread thread_;
+};
+
+}  // namespace smeledger::ledger
