@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "smeledger/ledger/canonical_json.h"
+#include "smeledger/projections/projection_store.h"
 
 namespace smeledger::cli {
 namespace {
@@ -107,6 +108,9 @@ int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string
     return Fail(kEnvironment, "cannot write " + outcomes);
   if (out == stdout) std::fflush(stdout);
   if (!s.ok()) return Fail(ExitFor(s) == kUsage ? kUsage : kEnvironment, s.message());
+  // Keep the default rule set's projection up to date (projections/README.md, "State").
+  if (Status ps = projections::CatchUpDefault(*ledger, g.db); !ps.ok())
+    std::fprintf(stderr, "smeledger: warning: projection not updated: %s\n", ps.message().c_str());
   if (writer.more_rejections() > 0 && !g.quiet)
     std::fprintf(stderr, "... and %d more rejected lines (use --outcomes FILE to see all)\n",
                  writer.more_rejections());
@@ -119,6 +123,9 @@ int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string
                  static_cast<unsigned long long>(stats.duplicates),
                  static_cast<unsigned long long>(stats.rejected),
                  static_cast<unsigned long long>(ledger->head().position));
+    if (g.verbose)
+      std::fprintf(stderr, "pipeline: waited %.2f s for durable writes, %.2f s for parsing\n",
+                   stats.write_wait_seconds, stats.parse_wait_seconds);
     if (g.verbose && stats.rejected) {
       for (int r = 0; r < ledger::kReasonCount; ++r)
         if (stats.by_reason[r])

@@ -1,5 +1,7 @@
 #include "parse_stage.h"
 
+#include <pthread.h>
+
 #include <cstring>
 
 #include "line_parser.h"
@@ -64,6 +66,7 @@ bool LineEventId(const LineParser& p, Reason r, std::string* out) {
 }  // namespace
 
 void ParseStage::Run(int fd) {
+  pthread_setname_np(pthread_self(), "ledger-parse");
   LineReader reader(fd);
   LineParser parser;
   bool eof = false;

@@ -57,6 +57,10 @@ void EventIdIndex::Grow() {
   }
 }
 
+void EventIdIndex::Reserve(size_t n) {
+  while (slots_.size() < 2 * n) Grow();
+}
+
 void EventIdIndex::Insert(std::string_view event_id, uint64_t position) {
   if ((count_ + 1) * 2 > slots_.size()) Grow();
   const uint64_t fp = Fingerprint(event_id);

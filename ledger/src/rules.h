@@ -45,6 +45,8 @@ class EventIdIndex {
   // Calls fn(position) for each candidate until fn returns true; returns that position or 0.
   uint64_t Find(std::string_view event_id, const std::function<bool(uint64_t)>& confirm) const;
   size_t size() const { return count_; }
+  // Makes room for `n` ids in all without growing again.
+  void Reserve(size_t n);
 
  private:
   struct Slot {
@@ -75,6 +77,12 @@ class LedgerState {
   uint64_t FindEvent(std::string_view event_id, const EventLoader& load_event_id) const;
 
   uint64_t positions() const { return meta_.size(); }
+
+  // Expect about `more` further events (sizes tables once instead of growing them).
+  void Expect(size_t more) {
+    event_ids_.Reserve(meta_.size() + more);
+    meta_.reserve(meta_.size() + more);
+  }
 
   // A view of `s` that lives as long as this state.
   std::string_view InternName(std::string_view s) { return names_.Name(names_.Intern(s)); }

@@ -95,6 +95,10 @@ struct SubmitStats {
   uint64_t rejected = 0;
   uint64_t bytes = 0;      // input bytes read
   std::array<uint64_t, kReasonCount> by_reason{};
+  // Where the validating thread waited: for the writer (durable batches) and for the parser.
+  // The stage that is rarely waited for is the bottleneck.
+  double write_wait_seconds = 0;
+  double parse_wait_seconds = 0;
 };
 
 // Called after each durable batch: bytes read so far, and the running stats.
