@@ -14,7 +14,8 @@ wc -l "$DATA/province-2019.jsonl" >&2
 echo "== submit" >&2
 $BIN --db "$DATA/ledger" submit "$DATA/province-2019.jsonl" --outcomes "$DATA/outcomes.jsonl"
 echo "== verify" >&2
-$BIN --db "$DATA/ledger" --format json verify
+VERIFY=$($BIN --db "$DATA/ledger" --format json verify)
+echo "$VERIFY"
 echo "== head" >&2
-$BIN --db "$DATA/ledger" --format json export --from "$($BIN --db "$DATA/ledger" --format json verify 2>/dev/null | sed -E 's/.*"position":([0-9]+).*/\1/')" | head -c 2000
-echo
+POS=$(echo "$VERIFY" | sed -E 's/.*"position":([0-9]+).*/\1/')
+$BIN --db "$DATA/ledger" show "$POS"
