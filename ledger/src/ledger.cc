@@ -348,6 +348,27 @@ Status LedgerImpl::WaitInFlight(OutcomeSink* sink, const std::function<void()>& 
   return Status::Ok();
 }
 
+rocksdb::Status LedgerImpl::WriteStaged(StagedBatch* b, const rocksdb::WriteOptions& wo) {
+  std::string key, value;
+  for (size_t i = 0; i < b->n; ++i) {
+    key.clear();
+    keys::PutU64(&key, b->first_position + i);
+    b->wb.Put(records_cf_, key, b->records[i]);
+    b->wb.Put(event_ids_cf_, b->event_ids[i], key);
+  }
+  for (const auto& [subject, positions] : b->subjects) {
+    key.assign(subject);
+    key.push_back('\0');
+    keys::PutU64(&key, positions.front());
+    value.clear();
+    for (size_t i = 1; i < positions.size(); ++i)
+      keys::PutVarint(&value, positions[i] - positions[i - 1]);
+    b->wb.Put(subjects_cf_, key, value);
+  }
+  b->wb.Put(meta_cf_, keys::kHeadKey, EncodeHead(b->head));
+  return db_->Write(wo, &b->wb);
+}
+
 Status LedgerImpl::Rotate(OutcomeSink* sink, const std::function<void()>& progress) {
   if (Status st = WaitInFlight(sink, progress); !st.ok()) return st;
   StagedBatch* b = building_;
@@ -358,23 +379,12 @@ Status LedgerImpl::Rotate(OutcomeSink* sink, const std::function<void()>& progre
     return Status::Ok();
   }
   b->head = head_;
-  std::string key, value;
-  for (const auto& [subject, positions] : b->subjects) {
-    key.assign(subject);
-    key.push_back('\0');
-    keys::PutU64(&key, positions.front());
-    value.clear();
-    for (size_t i = 1; i < positions.size(); ++i)
-      keys::PutVarint(&value, positions[i] - positions[i - 1]);
-    b->wb.Put(subjects_cf_, key, value);
-  }
-  b->wb.Put(meta_cf_, keys::kHeadKey, EncodeHead(head_));
   in_flight_ = b;
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   in_flight_result_ = std::async(std::launch::async, [this, b, wo] {
     pthread_setname_np(pthread_self(), "ledger-write");
-    return db_->Write(wo, &b->wb);
+    return WriteStaged(b, wo);
   });
   building_ = b == &batches_[0] ? &batches_[1] : &batches_[0];
   building_->Reset(head_.position + 1);
@@ -467,12 +477,13 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       StagedBatch& b = *building_;
       if (b.n == 0) batch_time = std::max(clock_->NowMicros(), head_.recorded_at_us);
       const uint64_t pos = head_.position + 1;
-      if (b.n == b.records.size()) b.records.emplace_back();
+      if (b.n == b.records.size()) {
+        b.records.emplace_back();
+        b.event_ids.emplace_back();
+      }
+      b.event_ids[b.n].assign(event_id);
       std::string& bytes = b.records[b.n++];
       const Hash h = SealRecord(rec, pos, batch_time, head_.hash, &sha, &bytes);
-      const std::string pos_key = keys::PositionKey(pos);
-      b.wb.Put(records_cf_, pos_key, bytes);
-      b.wb.Put(event_ids_cf_, rocksdb::Slice(event_id.data(), event_id.size()), pos_key);
       subjects.clear();
       EventSubjects(ev, &subjects);
       RecordDecoder target_dec;

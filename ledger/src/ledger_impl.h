@@ -76,6 +76,7 @@ class LedgerImpl final : public Ledger {
     rocksdb::WriteBatch wb{8 << 20};  // reserved: no regrowth in steady state
     std::vector<BufferedOutcome> outcomes;
     std::vector<std::string> records;  // reused across batches: no allocation once warm
+    std::vector<std::string> event_ids;  // event_ids[i] is records[i]'s
     // subject (interned, so the view is stable) -> positions naming it in this batch (one
     // subjects-index entry each)
     absl::flat_hash_map<std::string_view, std::vector<uint64_t>> subjects;
@@ -95,6 +96,8 @@ class LedgerImpl final : public Ledger {
                  : nullptr;
     }
   };
+  // Writer thread: turns a staged batch into its WriteBatch and writes it.
+  rocksdb::Status WriteStaged(StagedBatch* b, const rocksdb::WriteOptions& wo);
   // Hands `building_` to the writer thread (after the previous write finished and its outcomes
   // went out) and starts a fresh batch.
   Status Rotate(OutcomeSink* sink, const std::function<void()>& progress);
