@@ -410,7 +410,7 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
   int64_t batch_time = 0;
   uint64_t bytes_read = 0;
   wait_seconds_ = 0;
-  const auto loader = [this](uint64_t p, std::string* id) { return LoadEventId(p, id); };
+  const EventLoader loader = [this](uint64_t p, std::string* id) { return LoadEventId(p, id); };
   const std::function<void()> report = [&] {
     stats.bytes = bytes_read;
     if (progress) progress(stats);

@@ -38,13 +38,6 @@ uint32_t Interner::Find(std::string_view s) const {
 // ---------------------------------------------------------------------------------------------
 // EventIdIndex: open addressing, linear probing, load factor ≤ 1/2.
 
-namespace {
-uint64_t Fingerprint(std::string_view s) {
-  uint64_t h = std::hash<std::string_view>{}(s);
-  return h == 0 ? 1 : h;  // slots use pos == 0 for empty; fp 0 is fine but keep it non-zero
-}
-}  // namespace
-
 void EventIdIndex::Grow() {
   std::vector<Slot> old = std::move(slots_);
   slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
@@ -69,17 +62,6 @@ void EventIdIndex::Insert(std::string_view event_id, uint64_t position) {
   while (slots_[i].pos != 0) i = (i + 1) & mask;
   slots_[i] = Slot{fp, position};
   ++count_;
-}
-
-uint64_t EventIdIndex::Find(std::string_view event_id,
-                            const std::function<bool(uint64_t)>& confirm) const {
-  if (slots_.empty()) return 0;
-  const uint64_t fp = Fingerprint(event_id);
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = fp & mask; slots_[i].pos != 0; i = (i + 1) & mask) {
-    if (slots_[i].fp == fp && confirm(slots_[i].pos)) return slots_[i].pos;
-  }
-  return 0;
 }
 
 // ---------------------------------------------------------------------------------------------

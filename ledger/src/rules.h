@@ -42,8 +42,22 @@ class Interner {
 class EventIdIndex {
  public:
   void Insert(std::string_view event_id, uint64_t position);
-  // Calls fn(position) for each candidate until fn returns true; returns that position or 0.
-  uint64_t Find(std::string_view event_id, const std::function<bool(uint64_t)>& confirm) const;
+  // Calls confirm(position) for each candidate until it returns true; returns that position,
+  // or 0. A template so that the per-event lookup allocates nothing.
+  template <typename Confirm>
+  uint64_t Find(std::string_view event_id, Confirm&& confirm) const {
+    if (slots_.empty()) return 0;
+    const uint64_t fp = Fingerprint(event_id);
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = fp & mask; slots_[i].pos != 0; i = (i + 1) & mask) {
+      if (slots_[i].fp == fp && confirm(slots_[i].pos)) return slots_[i].pos;
+    }
+    return 0;
+  }
+  static uint64_t Fingerprint(std::string_view s) {
+    const uint64_t h = std::hash<std::string_view>{}(s);
+    return h == 0 ? 1 : h;
+  }
   size_t size() const { return count_; }
   // Makes room for `n` ids in all without growing again.
   void Reserve(size_t n);
