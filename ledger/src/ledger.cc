@@ -483,7 +483,13 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       }
       b.event_ids[b.n].assign(event_id);
       std::string& bytes = b.records[b.n++];
-      const Hash h = SealRecord(rec, pos, batch_time, head_.hash, &sha, &bytes);
+      Hash h;
+      if (batch_time != 0) {
+        bytes.swap(p.prepared);  // both strings keep their capacity for reuse
+        h = SealPrepared(&bytes, pos, batch_time, head_.hash, &sha);
+      } else {  // a zero time changes the canonical layout: seal from the builder
+        h = SealRecord(rec, pos, batch_time, head_.hash, &sha, &bytes);
+      }
       subjects.clear();
       EventSubjects(ev, &subjects);
       RecordDecoder target_dec;

@@ -6,6 +6,7 @@
 
 #include "line_parser.h"
 #include "line_reader.h"
+#include "record_codec.h"
 
 namespace smeledger::ledger {
 
@@ -108,6 +109,8 @@ void ParseStage::Run(int fd) {
         if (auto r = parser.BuildEvent(rec.initEvent())) {
           p.late = std::move(r);
           p.message.reset();
+        } else {
+          PrepareRecord(rec, &p.prepared);
         }
       }
       c->bytes_read = reader.bytes_read();

@@ -34,6 +34,8 @@ struct ParsedLine {
   // The record with its event written, when checks 1–3 passed. Its first segment lives in the
   // chunk's arena.
   std::optional<capnp::MallocMessageBuilder> message;
+  // Its canonical stored form with placeholder position, time and hashes (PrepareRecord).
+  std::string prepared;
 };
 
 struct ParsedChunk {

@@ -79,6 +79,36 @@ Hash SealRecord(schema::Record::Builder record, uint64_t position, int64_t recor
   return h;
 }
 
+namespace {
+// Byte offsets in a framed record (8 bytes of framing, then words; see PrepareRecord).
+constexpr size_t kPositionOffset = 8 + 8 * 1;
+constexpr size_t kRecordedAtOffset = 8 + 8 * 2;
+constexpr size_t kPrevHashOffset = 8 + 8 * 6;
+}  // namespace
+
+void PrepareRecord(schema::Record::Builder record, std::string* framed) {
+  static constexpr Hash kZero{};
+  record.setPosition(1);
+  record.setRecordedAtUs(1);
+  record.setPrevHash(kj::arrayPtr(kZero.data(), kZero.size()));
+  record.setHash(kj::arrayPtr(kZero.data(), kZero.size()));
+  kj::Array<capnp::word> words = capnp::canonicalize(record.asReader());
+  AppendFramed(words, framed);
+}
+
+Hash SealPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us,
+                  const Hash& prev_hash, Sha256* sha) {
+  char* b = framed->data();
+  std::memcpy(b + kPositionOffset, &position, 8);  // little-endian, like Cap'n Proto
+  std::memcpy(b + kRecordedAtOffset, &recorded_at_us, 8);
+  std::memcpy(b + kPrevHashOffset, prev_hash.data(), kHashBytes);
+  char* tail = b + framed->size() - kHashBytes;
+  std::memset(tail, 0, kHashBytes);
+  const Hash h = sha->Digest(prev_hash, b + 8, framed->size() - 8);
+  std::memcpy(tail, h.data(), kHashBytes);
+  return h;
+}
+
 bool RecordDecoder::Decode(std::string_view bytes, std::string* why) {
   reader_.reset();
   if (bytes.size() < 16 || bytes.size() % 8 != 0) {

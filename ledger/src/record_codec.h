@@ -46,6 +46,19 @@ class Sha256 {
 Hash SealRecord(schema::Record::Builder record, uint64_t position, int64_t recorded_at_us,
                 const Hash& prev_hash, Sha256* sha, std::string* bytes);
 
+// Two-step sealing, so that the costly part runs off the validating thread.
+//
+// The canonical layout of a Record does not depend on the values of position, recordedAtUs,
+// prevHash and hash as long as position and recordedAtUs are non-zero (their data words are
+// then never truncated) and both hashes are 32 bytes: the root pointer, the root's two data
+// words (position, recordedAtUs), its three pointers, prevHash's 4 words, the event subtree,
+// hash's 4 words. PrepareRecord canonicalises with placeholders; SealPrepared patches the real
+// values in and hashes. REQUIRES for SealPrepared: position ≥ 1 and recorded_at_us ≠ 0 (else
+// use SealRecord).
+void PrepareRecord(schema::Record::Builder record, std::string* framed);
+Hash SealPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us,
+                  const Hash& prev_hash, Sha256* sha);
+
 // Read access to stored bytes. Copies into aligned memory it owns. Not thread-safe.
 class RecordDecoder {
  public:

@@ -200,3 +200,21 @@ TEST_CASE("readers open beside a writer and catch up", "[verify][readers]") {
   Status s = ledger::Ledger::Open(o, dir.path(), &second);
   CHECK(s.code() == Status::Code::kIo);
 }
+
+TEST_CASE("a clock at the epoch seals through the layout-safe path", "[verify]") {
+  TempDir dir;
+  FakeClock clock;
+  clock.now = 0;  // recorded_at 0 truncates a data word in canonical form
+  {
+    auto l = OpenAt(dir.path(), &clock);
+    for (const Out& o : SubmitText(*l, Province(5))) REQUIRE(o.accepted());
+    clock.now = 5;
+    for (const Out& o : SubmitText(*l, E("late", "collaboration.recorded", "province",
+                                         R"("provider":"inst:HF-1","kind":"matchmaking")")))
+      REQUIRE(o.accepted());
+  }
+  auto r = VerifyAt(dir.path());
+  INFO(r.problem);
+  CHECK(r.ok);
+  CHECK(r.position == 6);
+}
