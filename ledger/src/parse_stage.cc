@@ -7,6 +7,7 @@
 #include "line_parser.h"
 #include "line_reader.h"
 #include "record_codec.h"
+#include "rules.h"
 
 namespace smeledger::ledger {
 
@@ -104,6 +105,7 @@ void ParseStage::Run(int fd) {
         }
         p.has_event_id = true;
         p.event_id.assign(parser.event_id());
+        p.event_id_fingerprint = EventIdIndex::Fingerprint(p.event_id);
         p.message.emplace(segment);
         auto rec = p.message->initRoot<schema::Record>();
         if (auto r = parser.BuildEvent(rec.initEvent())) {

@@ -30,6 +30,7 @@ struct ParsedLine {
   std::optional<Rejection> early;   // check 1 or the form of event_id (check 2)
   bool has_event_id = false;        // the line has a string event_id (see LineOutcome)
   std::string event_id;
+  uint64_t event_id_fingerprint = 0;  // EventIdIndex::Fingerprint(event_id), when early is empty
   std::optional<Rejection> late;    // check 3
   // The record with its event written, when checks 1–3 passed. Its first segment lives in the
   // chunk's arena.

@@ -51,7 +51,18 @@ void EventIdIndex::Grow() {
 }
 
 void EventIdIndex::Reserve(size_t n) {
-  while (slots_.size() < 2 * n) Grow();
+  size_t want = 1024;
+  while (want < 2 * n) want *= 2;
+  if (want <= slots_.size()) return;
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(want, Slot{});
+  const size_t mask = want - 1;
+  for (const Slot& s : old) {
+    if (s.pos == 0) continue;
+    size_t i = s.fp & mask;
+    while (slots_[i].pos != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
 }
 
 void EventIdIndex::Insert(std::string_view event_id, uint64_t position) {

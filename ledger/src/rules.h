@@ -54,6 +54,10 @@ class EventIdIndex {
     }
     return 0;
   }
+  // Hints the CPU to fetch the slot a lookup of `fp` starts at.
+  void Prefetch(uint64_t fp) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[fp & (slots_.size() - 1)]);
+  }
   static uint64_t Fingerprint(std::string_view s) {
     const uint64_t h = std::hash<std::string_view>{}(s);
     return h == 0 ? 1 : h;
@@ -89,6 +93,8 @@ class LedgerState {
 
   // The position of an accepted event_id, or 0.
   uint64_t FindEvent(std::string_view event_id, const EventLoader& load_event_id) const;
+  // A lookup of an event_id with this fingerprint (EventIdIndex::Fingerprint) is coming.
+  void PrefetchEvent(uint64_t fingerprint) const { event_ids_.Prefetch(fingerprint); }
 
   uint64_t positions() const { return meta_.size(); }
 
