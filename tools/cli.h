@@ -63,5 +63,10 @@ void AddVerify(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddReadCommands(CLI::App& app, GlobalOptions& g, int* exit_code);  // history, show, export
 void AddGenerate(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddBench(CLI::App& app, GlobalOptions& g, int* exit_code);
+// Projections (tools/projection_cli.h): report, rebuild, compliance, workdays, explain, diff,
+// notice verify.
+void AddReport(CLI::App& app, GlobalOptions& g, int* exit_code);
+void AddCompliance(CLI::App& app, GlobalOptions& g, int* exit_code);
+void AddAudit(CLI::App& app, GlobalOptions& g, int* exit_code);
 
 }  // namespace smeledger::cli

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "smeledger/ledger/canonical_json.h"
+#include "smeledger/projections/projection_store.h"
 
 namespace smeledger::cli {
 namespace {
@@ -107,6 +108,9 @@ int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string
     return Fail(kEnvironment, "cannot write " + outcomes);
   if (out == stdout) std::fflush(stdout);
   if (!s.ok()) return Fail(ExitFor(s) == kUsage ? kUsage : kEnvironment, s.message());
+  // Keep the default rule set's projection up to date (projections/README.md, "State").
+  if (Status ps = projections::CatchUpDefault(*ledger, g.db); !ps.ok())
+    std::fprintf(stderr, "smeledger: warning: projection not updated: %s\n", ps.message().c_str());
   if (writer.more_rejections() > 0 && !g.quiet)
     std::fprintf(stderr, "... and %d more rejected lines (use --outcomes FILE to see all)\n",
                  writer.more_rejections());

@@ -25,6 +25,9 @@ int main(int argc, char** argv) {
   AddReadCommands(app, g, &exit_code);
   AddGenerate(app, g, &exit_code);
   AddBench(app, g, &exit_code);
+  AddReport(app, g, &exit_code);
+  AddCompliance(app, g, &exit_code);
+  AddAudit(app, g, &exit_code);
 
   try {
     app.parse(argc, argv);
