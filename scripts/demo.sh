@@ -19,3 +19,7 @@ echo "$VERIFY"
 echo "== head" >&2
 POS=$(echo "$VERIFY" | sed -E 's/.*"position":([0-9]+).*/\1/')
 $BIN --db "$DATA/ledger" show "$POS"
+echo "== quarterly notice 2019-Q3 (季通报)" >&2
+$BIN --db "$DATA/ledger" --format table report quarterly --period 2019-Q3
+echo "== annual evaluation 2019 (年评价): grades" >&2
+$BIN --db "$DATA/ledger" --format table report annual --year 2019

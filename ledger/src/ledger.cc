@@ -142,7 +142,7 @@ Status LedgerImpl::OpenImpl(const LedgerOptions& options, const std::string& pat
   dbo.keep_log_file_num = 2;
   // Column families that fill slowly (subjects, default) would otherwise pin every log file;
   // past this total RocksDB flushes them so old logs can go.
-  dbo.max_total_wal_size = 256 << 20;
+  dbo.max_total_wal_size = uint64_t{1} << 30;
   std::vector<rocksdb::ColumnFamilyDescriptor> cfds = {
       {rocksdb::kDefaultColumnFamilyName, CfOptions(true)},
       {keys::kRecordsCf, CfOptions(false, KeyOrder::kAppend)},
