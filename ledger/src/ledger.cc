@@ -58,9 +58,14 @@ rocksdb::ColumnFamilyOptions CfOptions(bool point_lookups, KeyOrder order = KeyO
   if (order == KeyOrder::kPerSubject)
     o.memtable_insert_with_hint_prefix_extractor = std::make_shared<SubjectPrefix>();
   o.write_buffer_size = 64 << 20;
-  // LZ4 at every level: records are scanned end to end by verify and rebuilds, and LZ4
-  // decompresses several times faster than ZSTD for a modest size cost.
+  // Recent data (L0, L1: what a flush writes and what scans of a young ledger read) stays
+  // uncompressed, which spares the flush thread and every scan a codec; older levels use LZ4,
+  // which decompresses several times faster than ZSTD for a modest size cost.
   o.compression = rocksdb::kLZ4Compression;
+  o.compression_per_level = {rocksdb::kNoCompression, rocksdb::kNoCompression,
+                             rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                             rocksdb::kLZ4Compression, rocksdb::kLZ4Compression,
+                             rocksdb::kLZ4Compression};
   rocksdb::BlockBasedTableOptions t;
   t.block_size = 16 << 10;
   if (point_lookups) t.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));

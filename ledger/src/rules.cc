@@ -13,8 +13,12 @@ using W = schema::Event::Which;
 // Interner
 
 uint32_t Interner::Intern(std::string_view s) {
+  if (const uint32_t c = Cached(s); c != kNone) return c;
   auto it = ids_.find(s);
-  if (it != ids_.end()) return it->second;
+  if (it != ids_.end()) {
+    Remember(s, it->second);
+    return it->second;
+  }
   if (block_used_ + s.size() > block_size_) {
     block_size_ = std::max<size_t>(1 << 20, s.size());
     blocks_.emplace_back(new char[block_size_]);
@@ -27,12 +31,16 @@ uint32_t Interner::Intern(std::string_view s) {
   const uint32_t id = static_cast<uint32_t>(names_.size());
   names_.push_back(stored);
   ids_.emplace(stored, id);
+  Remember(s, id);
   return id;
 }
 
 uint32_t Interner::Find(std::string_view s) const {
+  if (const uint32_t c = Cached(s); c != kNone) return c;
   auto it = ids_.find(s);
-  return it == ids_.end() ? kNone : it->second;
+  if (it == ids_.end()) return kNone;
+  Remember(s, it->second);
+  return it->second;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,8 +126,18 @@ uint64_t LedgerState::FindEvent(std::string_view event_id, const EventLoader& lo
   });
 }
 
+void LedgerState::UseEvent(schema::Event::Reader e) const {
+  const void* key = e.getEventId().begin();
+  if (key != cached_event_) {
+    names_.ClearCache();
+    cached_event_ = key;
+  }
+}
+
 std::optional<Rejection> LedgerState::Check(schema::Event::Reader e, uint64_t head,
                                             const EventLoader& load) const {
+  names_.ClearCache();  // a new event (its message may reuse an earlier one's memory)
+  cached_event_ = e.getEventId().begin();
   if (auto r = CheckActor(e)) return r;
   return CheckState(e, head, load);
 }
@@ -560,6 +578,7 @@ std::optional<Rejection> LedgerState::CheckRetraction(schema::Event::Reader e,
 }
 
 void LedgerState::Apply(uint64_t position, schema::Event::Reader e, const EventLoader& load) {
+  UseEvent(e);  // keeps the cache Check filled for this same event
   PosMeta m{static_cast<uint8_t>(e.which()), false, Intern(e.getActor()), Interner::kNone,
             Interner::kNone};
   switch (e.which()) {
@@ -676,6 +695,8 @@ void LedgerState::Apply(uint64_t position, schema::Event::Reader e, const EventL
   }
   meta_.push_back(m);
   event_ids_.Insert(Sv(e.getEventId()), position);
+  names_.ClearCache();  // the event's memory is about to be reused
+  cached_event_ = nullptr;
 }
 
 void LedgerState::Undo(uint64_t target) {

@@ -27,6 +27,10 @@ class Interner {
   static constexpr uint32_t kNone = 0xFFFFFFFFu;
   uint32_t Intern(std::string_view s);
   uint32_t Find(std::string_view s) const;  // kNone if never interned
+  // A small cache keyed by a view's address and length, for the strings of one event (checks
+  // and apply look the same few strings up several times). REQUIRES: ClearCache() whenever
+  // the memory behind cached views may change (a new event).
+  void ClearCache() const { cache_n_ = 0; }
   std::string_view Name(uint32_t id) const { return names_[id]; }
   size_t size() const { return names_.size(); }
 
@@ -35,6 +39,22 @@ class Interner {
   size_t block_used_ = 0, block_size_ = 0;
   std::vector<std::string_view> names_;
   absl::flat_hash_map<std::string_view, uint32_t> ids_;
+  struct CacheEntry {
+    const char* data;
+    size_t size;
+    uint32_t id;
+  };
+  uint32_t Cached(std::string_view s) const {
+    for (size_t i = 0; i < cache_n_; ++i)
+      if (cache_[i].data == s.data() && cache_[i].size == s.size()) return cache_[i].id;
+    return kNone;
+  }
+  void Remember(std::string_view s, uint32_t id) const {
+    if (cache_n_ < kCacheSize) cache_[cache_n_++] = CacheEntry{s.data(), s.size(), id};
+  }
+  static constexpr size_t kCacheSize = 8;
+  mutable CacheEntry cache_[kCacheSize];
+  mutable size_t cache_n_ = 0;
 };
 
 // event_id -> position, by 64-bit fingerprint. Several ids may share a fingerprint: callers
@@ -165,6 +185,10 @@ class LedgerState {
   uint32_t Id(capnp::Text::Reader t) const { return names_.Find({t.begin(), t.size()}); }
   uint32_t Intern(capnp::Text::Reader t) { return names_.Intern({t.begin(), t.size()}); }
   void Undo(uint64_t target);
+
+  // The event whose strings the interner's cache refers to (its event_id text's address).
+  void UseEvent(schema::Event::Reader e) const;
+  mutable const void* cached_event_ = nullptr;
 
   Interner names_;
   EventIdIndex event_ids_;
