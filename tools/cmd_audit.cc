@@ -111,12 +111,9 @@ int RunExplain(const GlobalOptions& g, const std::string& subject, const std::st
   int code = kOk;
   auto period = Period::Parse(period_text);
   if (!period.ok()) return Fail(kUsage, "--period: " + period.status().message());
-  RuleSet rules;
-  WorkingDayCalendar cal;
-  if (!LoadRules(g.rules, &rules, &code) || !LoadCalendar(g, &cal, &code)) return code;
-  auto l = OpenLedger(g, true, &code);
-  if (!l) return code;
-  auto r = Explain(*l, rules, cal, subject, indicator, *period, position);
+  ProjectionContext ctx;
+  if (!OpenProjectionContext(g, 0, false, &ctx, &code)) return code;
+  auto r = Explain(*ctx.ledger, ctx.rules, ctx.calendar, subject, indicator, *period, position);
   if (!r.ok()) return Fail(r.status().code() == Status::Code::kInvalidInput ? kUsage : EvalExit(r.status()),
                            r.status().message());
   switch (g.format_value()) {

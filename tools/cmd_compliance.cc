@@ -16,13 +16,11 @@ int RunCompliance(const GlobalOptions& g, const std::string& period_text,
   int code = kOk;
   auto period = Period::Parse(period_text);
   if (!period.ok()) return Fail(kUsage, "--period: " + period.status().message());
-  RuleSet rules;
-  WorkingDayCalendar cal;
-  if (!LoadRules(g.rules, &rules, &code) || !LoadCalendar(g, &cal, &code)) return code;
-  auto l = OpenLedger(g, true, &code);
-  if (!l) return code;
-  auto p = LoadProjection(g, *l, rules, position, &code);
-  if (!p) return code;
+  ProjectionContext ctx;
+  if (!OpenProjectionContext(g, position, true, &ctx, &code)) return code;
+  const RuleSet& rules = ctx.rules;
+  const WorkingDayCalendar& cal = ctx.calendar;
+  const projections::Projection* p = ctx.projection.get();
   auto items = ComputeUploadItems(*p, rules, cal, *period, subject);
   if (!items.ok()) return Fail(EvalExit(items.status()), items.status().message());
   switch (g.format_value()) {

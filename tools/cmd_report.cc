@@ -15,13 +15,11 @@ int RunQuarterly(const GlobalOptions& g, const std::string& period_text, uint64_
   auto period = Period::Parse(period_text);
   if (!period.ok() || period->is_year())
     return Fail(kUsage, "--period must be a quarter YYYY-Qn, not \"" + period_text + "\"");
-  RuleSet rules;
-  WorkingDayCalendar cal;
-  if (!LoadRules(g.rules, &rules, &code) || !LoadCalendar(g, &cal, &code)) return code;
-  auto l = OpenLedger(g, true, &code);
-  if (!l) return code;
-  auto p = LoadProjection(g, *l, rules, position, &code);
-  if (!p) return code;
+  ProjectionContext ctx;
+  if (!OpenProjectionContext(g, position, true, &ctx, &code)) return code;
+  const RuleSet& rules = ctx.rules;
+  const WorkingDayCalendar& cal = ctx.calendar;
+  const projections::Projection* p = ctx.projection.get();
   auto n = BuildQuarterlyNotice(*p, rules, cal, *period);
   if (!n.ok()) return Fail(EvalExit(n.status()), n.status().message());
   switch (g.format_value()) {
@@ -35,13 +33,11 @@ int RunQuarterly(const GlobalOptions& g, const std::string& period_text, uint64_
 int RunAnnual(const GlobalOptions& g, int year, uint64_t position) {
   int code = kOk;
   if (year < 1 || year > 9999) return Fail(kUsage, "--year must be YYYY");
-  RuleSet rules;
-  WorkingDayCalendar cal;
-  if (!LoadRules(g.rules, &rules, &code) || !LoadCalendar(g, &cal, &code)) return code;
-  auto l = OpenLedger(g, true, &code);
-  if (!l) return code;
-  auto p = LoadProjection(g, *l, rules, position, &code);
-  if (!p) return code;
+  ProjectionContext ctx;
+  if (!OpenProjectionContext(g, position, true, &ctx, &code)) return code;
+  const RuleSet& rules = ctx.rules;
+  const WorkingDayCalendar& cal = ctx.calendar;
+  const projections::Projection* p = ctx.projection.get();
   auto e = BuildAnnualEvaluation(*p, rules, cal, year);
   if (!e.ok()) return Fail(EvalExit(e.status()), e.status().message());
   switch (g.format_value()) {

@@ -76,6 +76,28 @@ inline std::unique_ptr<projections::Projection> LoadProjection(const GlobalOptio
   return p;
 }
 
+// What the report-like commands share: the rule set (--rules), the calendar (--calendar), a
+// reader on the ledger and, when asked for, the projection as of `position` (0: the head).
+struct ProjectionContext {
+  projections::RuleSet rules;
+  projections::WorkingDayCalendar calendar;
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<projections::Projection> projection;  // null unless with_projection
+};
+
+// Fills *c; on failure prints why, sets *code and returns false.
+inline bool OpenProjectionContext(const GlobalOptions& g, uint64_t position, bool with_projection,
+                                  ProjectionContext* c, int* code) {
+  if (!LoadRules(g.rules, &c->rules, code) || !LoadCalendar(g, &c->calendar, code)) return false;
+  c->ledger = OpenLedger(g, true, code);
+  if (!c->ledger) return false;
+  if (with_projection) {
+    c->projection = LoadProjection(g, *c->ledger, c->rules, position, code);
+    if (!c->projection) return false;
+  }
+  return true;
+}
+
 // Writes a result to stdout; CSV gets a BOM with --excel. Adds a final newline if missing.
 inline void Emit(const GlobalOptions& g, const std::string& text) {
   if (g.format_value() == Format::kCsv && g.excel) std::fwrite("\xEF\xBB\xBF", 1, 3, stdout);
