@@ -446,19 +446,6 @@ int32_t Projection::as_of_day() const {
 
 namespace {
 
-// The retraction targets met while advancing (see Projection::Advance): event_id -> the stored
-// bytes of its record, captured when the fold passes it.
-struct TargetStash {
-  std::deque<std::string> ids;  // owns the keys
-  size_t read_back = 0;         // targets not in the window: read with FindEvent + ReadRecord
-  absl::flat_hash_map<std::string_view, std::pair<uint64_t, std::string>> records;
-  void Want(std::string_view id) {
-    if (records.contains(id)) return;
-    ids.emplace_back(id);
-    records.emplace(std::string_view(ids.back()), std::pair<uint64_t, std::string>{0, {}});
-  }
-};
-
 }  // namespace
 
 Status Projection::ApplyRecord(const ledger::Ledger& ledger, uint64_t position,
@@ -468,19 +455,18 @@ Status Projection::ApplyRecord(const ledger::Ledger& ledger, uint64_t position,
     return Status::Corruption("record " + std::to_string(position) + " is not a framed message");
   try {
     schema::Record::Reader r = dec.record();
-    return ApplyOne(ledger, position, &r, bytes.substr(8), nullptr);
+    return ApplyOne(ledger, position, &r);
   } catch (const kj::Exception& ex) {
     return Status::Corruption("record " + std::to_string(position) +
                               " is undecodable: " + ex.getDescription().cStr());
   }
 }
 
-// `record` is the decoded record at `position`; `body` its canonical bytes after the framing
-// (kept for a retraction target met later, see Advance).
-Status Projection::ApplyOne(const ledger::Ledger& ledger, uint64_t position, const void* record,
-                            std::string_view body, void* stash_ptr) {
+// `record` is the decoded record at `position`. A retraction's target is read back from the
+// ledger (a point read: retractions are rare, and a flushed ledger answers them from its
+// indexed files; one scan plus those reads beats a second full scan).
+Status Projection::ApplyOne(const ledger::Ledger& ledger, uint64_t position, const void* record) {
   thread_local Decoder target_dec;
-  auto* stash = static_cast<TargetStash*>(stash_ptr);
   if (position != state_->position + 1)
     return Status::Corruption("projection: record " + std::to_string(position) +
                               " follows position " + std::to_string(state_->position));
@@ -494,16 +480,7 @@ Status Projection::ApplyOne(const ledger::Ledger& ledger, uint64_t position, con
       std::string_view tid = internal::View(e.getEventRetracted().getTarget());
       std::string tbytes;
       uint64_t target = 0;
-      if (stash) {
-        auto it = stash->records.find(tid);
-        if (it != stash->records.end() && it->second.first != 0) {
-          target = it->second.first;
-          tbytes = std::move(it->second.second);
-          stash->records.erase(it);
-        }
-      }
-      if (target == 0) {
-        if (stash) ++stash->read_back;
+      {
         Status s = ledger.FindEvent(tid, &target);
         if (!s.ok() || target >= position)
           return Status::Corruption("record " + std::to_string(position) +
@@ -523,17 +500,6 @@ Status Projection::ApplyOne(const ledger::Ledger& ledger, uint64_t position, con
       state_->Apply(tr.getEvent(), -1, target, tr.getRecordedAtUs());
       state_->retraction_position = 0;
     } else {
-      if (stash && !stash->records.empty()) {
-        auto it = stash->records.find(internal::View(e.getEventId()));
-        if (it != stash->records.end()) {
-          // Keep the framed form, as ReadRecord would give it.
-          std::string framed(8, '\0');
-          const uint32_t header[2] = {0, static_cast<uint32_t>(body.size() / 8)};
-          std::memcpy(framed.data(), header, 8);
-          framed.append(body.data(), body.size());
-          it->second = {position, std::move(framed)};
-        }
-      }
       state_->Apply(e, +1, position, r.getRecordedAtUs());
     }
     state_->position = position;
@@ -607,30 +573,6 @@ class BatchQueue {
 
 constexpr size_t kBatchWords = 512 << 10;         // 4 MiB
 
-// The event ids that retractions in [from, to] name (pass 1 of Advance).
-Status CollectTargets(const ledger::Ledger& ledger, uint64_t from, uint64_t to,
-                      std::vector<std::string>* out) {
-  Decoder dec;
-  Status inner;
-  Status s = ledger.ScanRecords(from, to, [&](uint64_t pos, std::string_view bytes) {
-    if (!dec.Decode(bytes)) {
-      inner = Status::Corruption("record " + std::to_string(pos) + " is not a framed message");
-      return false;
-    }
-    try {
-      schema::Event::Reader e = dec.record().getEvent();
-      if (e.which() == schema::Event::EVENT_RETRACTED)
-        out->emplace_back(internal::View(e.getEventRetracted().getTarget()));
-    } catch (const kj::Exception& ex) {
-      inner = Status::Corruption("record " + std::to_string(pos) +
-                                 " is undecodable: " + ex.getDescription().cStr());
-      return false;
-    }
-    return true;
-  });
-  return inner.ok() ? s : inner;
-}
-
 }  // namespace
 
 Status Projection::Advance(const ledger::Ledger& ledger, uint64_t to) {
@@ -641,28 +583,7 @@ Status Projection::Advance(const ledger::Ledger& ledger, uint64_t to) {
                                 std::to_string(head) + ")");
   if (to <= state_->position) return Status::Ok();
   const uint64_t from = state_->position + 1;
-  const auto t_start = std::chrono::steady_clock::now();
-  // Pass 1: the retraction targets, so that retractions need no point reads (a target is
-  // un-applied from a copy of its bytes kept as the fold passes it; only targets before `from`
-  // are read back with FindEvent + ReadRecord). Two threads, one per half, on a large range.
-  TargetStash stash;
-  {
-    std::vector<std::string> t1, t2;
-    Status s1, s2;
-    if (to - from > (1u << 16)) {
-      const uint64_t mid = from + (to - from) / 2;
-      std::thread other([&] { s2 = CollectTargets(ledger, mid + 1, to, &t2); });
-      s1 = CollectTargets(ledger, from, mid, &t1);
-      other.join();
-    } else {
-      s1 = CollectTargets(ledger, from, to, &t1);
-    }
-    if (!s1.ok()) return s1;
-    if (!s2.ok()) return s2;
-    for (const auto& t : t1) stash.Want(t);
-    for (const auto& t : t2) stash.Want(t);
-  }
-  // Pass 2: a reader thread copies records into aligned batches; this thread folds them.
+  // A reader thread copies records into aligned batches; this thread folds them.
   BatchQueue queue;
   Status read_status;
   capnp::ReaderOptions o;
@@ -702,9 +623,7 @@ Status Projection::Advance(const ledger::Ledger& ledger, uint64_t to) {
       try {
         capnp::SegmentArrayMessageReader msg(kj::arrayPtr(segs, 1), o);
         schema::Record::Reader r = msg.getRoot<schema::Record>();
-        fold_status = ApplyOne(
-            ledger, rec.position, &r,
-            std::string_view(reinterpret_cast<const char*>(seg.begin()), rec.size * 8), &stash);
+        fold_status = ApplyOne(ledger, rec.position, &r);
       } catch (const kj::Exception& ex) {
         fold_status = Status::Corruption("record " + std::to_string(rec.position) +
                                          " is undecodable: " + ex.getDescription().cStr());
@@ -716,12 +635,6 @@ Status Projection::Advance(const ledger::Ledger& ledger, uint64_t to) {
     }
   }
   reader.join();
-  if (std::getenv("SMELEDGER_FOLD_TIMING")) {
-    const auto t_end = std::chrono::steady_clock::now();
-    std::fprintf(stderr, "fold: %.3f s, %zu retraction targets, %zu read back\n",
-                 std::chrono::duration<double>(t_end - t_start).count(), stash.ids.size(),
-                 stash.read_back);
-  }
   if (!fold_status.ok()) return fold_status;
   if (!read_status.ok()) return read_status;
   if (state_->position != to)

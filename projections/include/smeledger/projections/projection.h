@@ -85,8 +85,7 @@ class Projection {
 
  private:
   Projection();
-  Status ApplyOne(const ledger::Ledger& ledger, uint64_t position, const void* record,
-                  std::string_view body, void* stash);
+  Status ApplyOne(const ledger::Ledger& ledger, uint64_t position, const void* record);
   std::unique_ptr<internal::FoldState> state_;
 };
 
