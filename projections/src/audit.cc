@@ -71,7 +71,7 @@ class Collector final : public FoldTracer {
     if (sign > 0) {
       index_[position] = entries.size();
       entries.push_back(Entry{position, std::string(s_->current_event_id), s_->current_type, c,
-                              day, object, value});
+                              day, object, value, /*retracted_at=*/0, /*retracted_by=*/{}});
     } else if (auto it = index_.find(position); it != index_.end()) {
       entries[it->second].retracted_at = s_->retraction_position;
       entries[it->second].retracted_by = s_->retraction_event_id;
