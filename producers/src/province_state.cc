@@ -145,4 +145,19 @@ void ProvinceState::AppendObjectId(std::string* out, std::string_view prefix, ui
   AppendPadded(out, seq, 6);
 }
 
+int32_t ProvinceState::DrawInstitution(Rng& rng) const {
+  const size_t n = providers.size() - kCityCount;
+  if (n == 0) return kNone;
+  for (int tries = 0; tries < 16; ++tries) {
+    const int32_t p = static_cast<int32_t>(kCityCount + rng.Below(n));
+    if (providers[p].in_network && !providers[p].ghost) return p;
+  }
+  const size_t start = rng.Below(n);
+  for (size_t k = 0; k < n; ++k) {
+    const int32_t p = static_cast<int32_t>(kCityCount + (start + k) % n);
+    if (providers[p].in_network && !providers[p].ghost) return p;
+  }
+  return kNone;
+}
+
 }  // namespace smeledger::producers::internal

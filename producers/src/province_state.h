@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rng.h"
 #include "vocabulary.h"
 
 namespace smeledger::producers::internal {
@@ -148,6 +149,9 @@ struct ProvinceState {
   std::vector<EventRecord> events;
 
   bool InNetwork(int32_t p) const { return p >= 0 && providers[p].in_network; }
+  // A random institution in the network (not a ghost), or kNone when there is none. Tries 16
+  // uniform draws, then walks from a random start, so the RNG sequence is fixed by the state.
+  int32_t DrawInstitution(Rng& rng) const;
   bool Live(int32_t ev) const { return ev != kNone && !events[ev].retracted; }
   static bool Published(const Activity& a) { return a.publish_ev != kNone && !a.retracted; }
 

@@ -189,18 +189,7 @@ int32_t ProvinceGenerator::Simulation::DrawInstitutionOfCity(uint8_t city) {
 }
 
 int32_t ProvinceGenerator::Simulation::DrawInstitution() {
-  const size_t n = state_.providers.size() - kCityCount;
-  if (n == 0) return kNone;
-  for (int tries = 0; tries < 16; ++tries) {
-    const int32_t p = static_cast<int32_t>(kCityCount + rng_.Below(n));
-    if (state_.providers[p].in_network && !state_.providers[p].ghost) return p;
-  }
-  const size_t start = rng_.Below(n);
-  for (size_t k = 0; k < n; ++k) {
-    const int32_t p = static_cast<int32_t>(kCityCount + (start + k) % n);
-    if (state_.providers[p].in_network && !state_.providers[p].ghost) return p;
-  }
-  return kNone;
+  return state_.DrawInstitution(rng_);
 }
 
 // ------------------------------------------------------------------------------------ intents
