@@ -1,8 +1,8 @@
 // JSON, CSV and terminal-table forms of the reports and the data-upload items.
-#include <openssl/evp.h>
 
 #include <algorithm>
 
+#include "digest.h"
 #include "smeledger/ledger/canonical_json.h"
 #include "smeledger/ledger/civil_time.h"
 #include "smeledger/projections/reports.h"
@@ -70,19 +70,6 @@ std::string Table(const std::vector<std::string>& header,
 }
 
 std::string Display(const std::string& json) { return json == "null" ? "-" : json; }
-
-std::string Sha256Hex(std::string_view s) {
-  unsigned char md[32];
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -162,7 +149,7 @@ std::string QuarterlyNoticeJson(const QuarterlyNotice& n, bool with_digest) {
 std::string NoticeDigest(const QuarterlyNotice& n) {
   std::string canonical;
   CanonicalizeJson(QuarterlyNoticeJson(n, false), &canonical);
-  return Sha256Hex(canonical);
+  return internal::Sha256Hex(canonical);
 }
 
 std::string QuarterlyNoticeCsv(const QuarterlyNotice& n) {

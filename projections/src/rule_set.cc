@@ -1,5 +1,7 @@
 #include "smeledger/projections/rule_set.h"
 
+#include "digest.h"
+
 #include <openssl/evp.h>
 
 #include <fstream>
@@ -9,6 +11,20 @@
 namespace smeledger::projections {
 
 namespace internal {
+
+std::string Sha256Hex(std::string_view s) {
+  unsigned char md[32];
+  unsigned int len = 0;
+  EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* kHex = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out += kHex[md[i] >> 4];
+    out += kHex[md[i] & 15];
+  }
+  return out;
+}
+
 extern const char kAnhui2019TrialToml[];
 extern const std::size_t kAnhui2019TrialTomlSize;
 }  // namespace internal
@@ -26,19 +42,6 @@ bool RowApplies(Group g, PointsRow r) {
   if (g == Group::kCity) return true;
   return r != PointsRow::kResourcesBrought && r != PointsRow::kQualityResources &&
          r != PointsRow::kInternetPlatform;
-}
-
-std::string Sha256Hex(std::string_view s) {
-  unsigned char md[32];
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), md, &len, EVP_sha256(), nullptr);
-  static const char* kHex = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out += kHex[md[i] >> 4];
-    out += kHex[md[i] & 15];
-  }
-  return out;
 }
 
 // Reads the TOML file's values with messages naming the origin and the dotted key.
@@ -311,7 +314,7 @@ Result<RuleSet> RuleSet::Parse(std::string_view toml_text, std::string_view orig
   if (!s.ok()) return s;
   rs.origin = std::string(origin);
   rs.text = std::string(toml_text);
-  rs.digest = Sha256Hex(toml_text);
+  rs.digest = internal::Sha256Hex(toml_text);
   return rs;
 }
 
