@@ -76,9 +76,11 @@ rocksdb::ColumnFamilyOptions CfOptions(bool point_lookups, KeyOrder order = KeyO
 // event_ids keys arrive in no order and are read rarely (show --event-id, verify; submission
 // uses the in-memory map): an append-only vector memtable, sorted when flushed, costs far less
 // per insert than a skiplist.
-rocksdb::ColumnFamilyOptions EventIdsCfOptions() {
+// Only the writer does: a reader (secondary instance) replays a live writer's log into memtables
+// it searches, so it keeps the default skiplist.
+rocksdb::ColumnFamilyOptions EventIdsCfOptions(bool writer) {
   rocksdb::ColumnFamilyOptions o = CfOptions(true);
-  o.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
+  if (writer) o.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
   o.write_buffer_size = 64 << 20;
   return o;
 }
@@ -151,7 +153,7 @@ Status LedgerImpl::OpenImpl(const LedgerOptions& options, const std::string& pat
   std::vector<rocksdb::ColumnFamilyDescriptor> cfds = {
       {rocksdb::kDefaultColumnFamilyName, CfOptions(true)},
       {keys::kRecordsCf, CfOptions(false, KeyOrder::kAppend)},
-      {keys::kEventIdsCf, EventIdsCfOptions()},
+      {keys::kEventIdsCf, EventIdsCfOptions(!options.read_only)},
       {keys::kSubjectsCf, CfOptions(false, KeyOrder::kPerSubject)},
   };
   rocksdb::DB* raw = nullptr;
@@ -274,6 +276,14 @@ Status LedgerImpl::ReadRecord(uint64_t position, std::string* bytes) const {
 }
 
 Status LedgerImpl::FindEvent(std::string_view event_id, uint64_t* position) const {
+  // A writer answers from its in-memory event_id table (a fingerprint hit is confirmed against
+  // the record): its event_ids memtable is an unsorted vector, sorted anew on every lookup.
+  if (!options_.read_only) {
+    *position = state_.FindEvent(
+        event_id, [this](uint64_t p, std::string* id) { return LoadEventId(p, id); });
+    if (*position == 0) return Status::NotFound("no event " + std::string(event_id));
+    return Status::Ok();
+  }
   std::string v;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), event_ids_cf_,
                                rocksdb::Slice(event_id.data(), event_id.size()), &v);

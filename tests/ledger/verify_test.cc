@@ -191,6 +191,13 @@ TEST_CASE("readers open beside a writer and catch up", "[verify][readers]") {
   uint64_t pos = 0;
   REQUIRE(reader->FindEvent("late", &pos).ok());
   CHECK(pos == 11);
+  // The writer answers the same from its in-memory table, durable or not, and misses cleanly.
+  pos = 0;
+  REQUIRE(writer->FindEvent("late", &pos).ok());
+  CHECK(pos == 11);
+  uint64_t none = 0;
+  CHECK(writer->FindEvent("no-such-event", &none).code() == Status::Code::kNotFound);
+  CHECK(reader->FindEvent("no-such-event", &none).code() == Status::Code::kNotFound);
   ledger::VerifyReport r;
   REQUIRE(reader->Verify(&r, nullptr).ok());
   CHECK(r.ok);
