@@ -24,6 +24,14 @@ std::string CpuModel() {
   return "unknown";
 }
 
+// CPU time of every thread of this process, RocksDB's background threads included.
+double ProcessCpuSeconds() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 std::string Machine() {
   return "\"machine\":{\"cpu\":\"" + CpuModel() +
          "\",\"cores\":" + std::to_string(std::thread::hardware_concurrency()) + "}";
@@ -105,10 +113,12 @@ int RunBench(const GlobalOptions& g, const std::string& what, uint64_t events, s
   ledger::SubmitStats st;
   Progress progress(g, "bench ingest");
   double t0 = NowSeconds();
+  const double cpu0 = ProcessCpuSeconds();
   s = l->Submit(fd, nullptr, &st, [&](const ledger::SubmitStats& x) {
     progress.Update(std::to_string(x.lines) + " / " + std::to_string(gs.lines) + " events");
   });
   const double ingest_secs = NowSeconds() - t0;
+  const double ingest_cpu = ProcessCpuSeconds() - cpu0;
   progress.Done();
   ::close(fd);
   if (!s.ok()) return Fail(kEnvironment, s.message());
@@ -119,10 +129,12 @@ int RunBench(const GlobalOptions& g, const std::string& what, uint64_t events, s
     std::snprintf(buf, sizeof buf,
                   "{\"benchmark\":\"ingest\",\"events\":%llu,\"bytes\":%llu,\"seconds\":%.3f,"
                   "\"events_per_second\":%.0f,\"mb_per_second\":%.1f,\"batch_events\":%zu,"
-                  "\"sync\":%s,",
+                  "\"sync\":%s,\"cpu_seconds\":%.3f,\"cpu_us_per_event\":%.2f,"
+                  "\"thread_cpu_seconds\":{\"parse\":%.3f,\"validate\":%.3f,\"write\":%.3f},",
                   (unsigned long long)st.accepted, (unsigned long long)bytes, ingest_secs,
                   st.accepted / ingest_secs, bytes / ingest_secs / 1e6, batch,
-                  no_sync ? "false" : "true");
+                  no_sync ? "false" : "true", ingest_cpu, ingest_cpu * 1e6 / st.accepted,
+                  st.parse_cpu_seconds, st.validate_cpu_seconds, st.write_cpu_seconds);
     std::printf("%s%s}\n", buf, Machine().c_str());
     return kOk;
   }

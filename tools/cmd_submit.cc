@@ -124,8 +124,11 @@ int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string
                  static_cast<unsigned long long>(stats.rejected),
                  static_cast<unsigned long long>(ledger->head().position));
     if (g.verbose)
-      std::fprintf(stderr, "pipeline: waited %.2f s for durable writes, %.2f s for parsing\n",
-                   stats.write_wait_seconds, stats.parse_wait_seconds);
+      std::fprintf(stderr,
+                   "pipeline: waited %.2f s for durable writes, %.2f s for parsing; CPU: parse "
+                   "%.2f s, validate %.2f s, write %.2f s\n",
+                   stats.write_wait_seconds, stats.parse_wait_seconds, stats.parse_cpu_seconds,
+                   stats.validate_cpu_seconds, stats.write_cpu_seconds);
     if (g.verbose && stats.rejected) {
       for (int r = 0; r < ledger::kReasonCount; ++r)
         if (stats.by_reason[r])

@@ -5,9 +5,11 @@
 //                     "head"   -> position u64be ‖ hash[32] ‖ recorded_at_us i64be
 //   records    u64be(position) -> stored record bytes (schemas/record.capnp, canonical)
 //   event_ids  event_id bytes  -> u64be(position)
+//                     "subjects_through" -> u64be: the subjects index covers positions ≤ this
 //   subjects   subject bytes ‖ 0x00 ‖ u64be(first position) -> LEB128 gaps to the next positions
-//              (who records name: one entry per subject per write batch)
-// Everything one batch accepts (records, index entries, head) is one RocksDB WriteBatch.
+//              (who records name: one entry per subject per flush of the index)
+// Everything one batch accepts (records, event_id entries, head, and a subjects-index flush when
+// it carries one) is one RocksDB WriteBatch.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,8 @@ namespace smeledger::ledger::keys {
 inline constexpr const char* kFormatKey = "format";
 inline constexpr const char* kFormatValue = "smeledger-ledger/1";
 inline constexpr const char* kHeadKey = "head";
+// The subjects index covers positions up to this one (u64be); see ledger/README.md.
+inline constexpr const char* kSubjectsThroughKey = "subjects_through";
 
 inline constexpr const char* kRecordsCf = "records";
 inline constexpr const char* kEventIdsCf = "event_ids";

@@ -34,6 +34,12 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 
 std::string_view Sv(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
+
 // The subject part of a `subjects` key (up to and including its 0x00): within one subject,
 // positions only grow, so an insert hint per subject makes memtable inserts nearly O(1).
 class SubjectPrefix final : public rocksdb::SliceTransform {
@@ -186,8 +192,10 @@ Status LedgerImpl::OpenImpl(const LedgerOptions& options, const std::string& pat
   if (s.IsNotFound() && !options.read_only) {
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    Status st = FromRocks(l->db_->Put(wo, l->meta_cf_, keys::kFormatKey, keys::kFormatValue),
-                          "cannot initialise the ledger");
+    rocksdb::WriteBatch wb;
+    wb.Put(l->meta_cf_, keys::kFormatKey, keys::kFormatValue);
+    wb.Put(l->meta_cf_, keys::kSubjectsThroughKey, keys::PositionKey(0));
+    Status st = FromRocks(l->db_->Write(wo, &wb), "cannot initialise the ledger");
     if (!st.ok()) return st;
   } else if (!s.ok()) {
     return FromRocks(s, "cannot read the ledger's format");
@@ -215,6 +223,18 @@ Status LedgerImpl::LoadHead() {
     return FromRocks(s, "cannot read the ledger head");
   }
   head_ = durable_head_ = h;
+  chain_hash_ = h.hash;
+  // Ledgers written before the watermark existed indexed every batch: absent = the head.
+  s = db_->Get(rocksdb::ReadOptions(), meta_cf_, keys::kSubjectsThroughKey, &v);
+  if (s.IsNotFound()) {
+    subjects_through_ = h.position;
+  } else if (!s.ok()) {
+    return FromRocks(s, "cannot read the subjects index watermark");
+  } else if (v.size() != 8 || keys::GetU64(v) > h.position) {
+    return Status::Corruption("the subjects index watermark is malformed or past the head");
+  } else {
+    subjects_through_ = keys::GetU64(v);
+  }
   return Status::Ok();
 }
 
@@ -227,16 +247,23 @@ Status LedgerImpl::Refresh() {
 }
 
 Status LedgerImpl::ReplayState() {
-  RecordDecoder dec;
+  RecordDecoder dec, target_dec;
   uint64_t expect = 1;
-  std::string why;
+  std::string why, scratch;
+  std::vector<std::string_view> subjects;
+  const EventLoader loader = [this](uint64_t p, std::string* id) { return LoadEventId(p, id); };
+  const auto find_target = [&](std::string_view id) { return state_.FindEvent(id, loader); };
   Status st = ScanRecords(1, 0, [&](uint64_t pos, std::string_view bytes) {
     if (pos != expect || !dec.Decode(bytes, &why)) {
       why = pos != expect ? "record " + std::to_string(expect) + " is missing" : why;
       return false;
     }
-    state_.Apply(pos, dec.record().getEvent(),
-                 [&](uint64_t p, std::string* id) { return LoadEventId(p, id); });
+    const auto ev = dec.record().getEvent();
+    if (pos > subjects_through_) {  // not indexed yet (a crash came before the flush)
+      IndexSubjects(ev, find_target, &subjects, &scratch, &target_dec);
+      AddPending(pos, subjects);
+    }
+    state_.Apply(pos, ev, loader);
     ++expect;
     return true;
   });
@@ -245,7 +272,60 @@ Status LedgerImpl::ReplayState() {
     return Status::Corruption("the ledger head says position " + std::to_string(head_.position) +
                               " but records run to " + std::to_string(expect - 1) +
                               (why.empty() ? "" : " (" + why + ")") + "; run `smeledger verify`");
+  if (subjects_through_ < head_.position) {  // bring the index up to the head now
+    rocksdb::WriteBatch wb;
+    PutSubjects(pending_subjects_, head_.position, &wb);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (Status w = FromRocks(db_->Write(wo, &wb), "cannot write the subjects index"); !w.ok())
+      return w;
+    pending_subjects_.clear();
+    pending_postings_ = 0;
+    subjects_through_ = head_.position;
+  }
   return Status::Ok();
+}
+
+void LedgerImpl::IndexSubjects(schema::Event::Reader ev,
+                               const std::function<uint64_t(std::string_view)>& find_target,
+                               std::vector<std::string_view>* out, std::string* scratch,
+                               RecordDecoder* target_dec) const {
+  out->clear();
+  EventSubjects(ev, out);
+  if (ev.which() == schema::Event::EVENT_RETRACTED) {
+    const uint64_t target = find_target(Sv(ev.getEventRetracted().getTarget()));
+    if (target && LoadAny(target, scratch) && target_dec->Decode(*scratch))
+      EventSubjects(target_dec->record().getEvent(), out);
+  }
+}
+
+void LedgerImpl::AddPending(uint64_t position, const std::vector<std::string_view>& subjects) {
+  for (std::string_view s : subjects) {
+    auto it = pending_subjects_.find(s);
+    if (it == pending_subjects_.end()) it = pending_subjects_.try_emplace(state_.InternName(s)).first;
+    it->second.push_back(position);
+    ++pending_postings_;
+  }
+}
+
+void LedgerImpl::PutSubjects(const SubjectPostings& postings, uint64_t through,
+                             rocksdb::WriteBatch* wb) const {
+  std::vector<std::string_view> order;
+  order.reserve(postings.size());
+  for (const auto& kv : postings) order.push_back(kv.first);
+  std::sort(order.begin(), order.end());  // key order: the memtable inserts near each other
+  std::string key, value;
+  for (std::string_view subject : order) {
+    const std::vector<uint64_t>& positions = postings.find(subject)->second;
+    key.assign(subject);
+    key.push_back('\0');
+    keys::PutU64(&key, positions.front());
+    value.clear();
+    for (size_t i = 1; i < positions.size(); ++i)
+      keys::PutVarint(&value, positions[i] - positions[i - 1]);
+    wb->Put(subjects_cf_, key, value);
+  }
+  wb->Put(meta_cf_, keys::kSubjectsThroughKey, keys::PositionKey(through));
 }
 
 bool LedgerImpl::LoadAny(uint64_t position, std::string* bytes) const {
@@ -307,7 +387,31 @@ Status LedgerImpl::SubjectPositions(std::string_view subject, std::vector<uint64
       return Status::Corruption("malformed subjects index entry for " + std::string(subject));
   }
   if (!it->status().ok()) return FromRocks(it->status(), "cannot read the subjects index");
-  std::sort(out->begin(), out->end());  // batches are written in order; stay safe anyway
+  if (!options_.read_only) {  // the writer holds what the index does not cover yet
+    if (auto p = pending_subjects_.find(subject); p != pending_subjects_.end())
+      out->insert(out->end(), p->second.begin(), p->second.end());
+  } else if (subjects_through_ < head_.position) {
+    // A writer is between two flushes of the index: look at the records it does not cover.
+    RecordDecoder dec, target_dec;
+    std::string scratch;
+    std::vector<std::string_view> subjects;
+    const auto find_target = [this](std::string_view id) {
+      uint64_t p = 0;
+      return FindEvent(id, &p).ok() ? p : 0;
+    };
+    Status st = ScanRecords(subjects_through_ + 1, head_.position,
+                            [&](uint64_t pos, std::string_view bytes) {
+                              if (!dec.Decode(bytes)) return true;  // verify reports it
+                              IndexSubjects(dec.record().getEvent(), find_target, &subjects,
+                                            &scratch, &target_dec);
+                              if (std::find(subjects.begin(), subjects.end(), subject) !=
+                                  subjects.end())
+                                out->push_back(pos);
+                              return true;
+                            });
+    if (!st.ok()) return st;
+  }
+  std::sort(out->begin(), out->end());  // entries are written in order; stay safe anyway
   return Status::Ok();
 }
 
@@ -342,7 +446,15 @@ namespace {
 
 void LedgerImpl::Emit(StagedBatch& b, OutcomeSink* sink) {
   if (sink) {
-    for (const BufferedOutcome& o : b.outcomes) {
+    for (BufferedOutcome& o : b.outcomes) {
+      if (o.kind == OutcomeKind::kAccepted) {
+        o.hash = b.hashes[o.position - b.first_position];
+      } else if (o.hash_pending) {  // its original is durable by now: batches go in order
+        std::string bytes;
+        RecordDecoder dec;
+        if (LoadAny(o.position, &bytes) && dec.Decode(bytes))
+          o.hash = HashFromData(dec.record().getHash());
+      }
       LineOutcome lo;
       lo.line = o.line;
       lo.kind = o.kind;
@@ -369,6 +481,9 @@ Status LedgerImpl::WaitInFlight(OutcomeSink* sink, const std::function<void()>& 
     return FromRocks(s, "cannot write to the ledger");
   }
   durable_head_ = done->head;
+  if (head_.position == done->head.position) head_.hash = done->head.hash;
+  if (done->carries_subjects) subjects_through_ = done->subjects_through;
+  write_cpu_seconds_ += done->write_cpu_seconds;
   Emit(*done, sink);
   done->Reset(0);
   if (progress) progress();
@@ -376,34 +491,52 @@ Status LedgerImpl::WaitInFlight(OutcomeSink* sink, const std::function<void()>& 
 }
 
 rocksdb::Status LedgerImpl::WriteStaged(StagedBatch* b, const rocksdb::WriteOptions& wo) {
-  std::string key, value;
+  const double cpu0 = ThreadCpuSeconds();
+  char key[8];
+  Hash prev = chain_hash_;
+  if (b->hashes.size() < b->n) b->hashes.resize(b->n);
   for (size_t i = 0; i < b->n; ++i) {
-    key.clear();
-    keys::PutU64(&key, b->first_position + i);
-    b->wb.Put(records_cf_, key, b->records[i]);
-    b->wb.Put(event_ids_cf_, b->event_ids[i], key);
+    const std::string& r = b->records[i];
+    const Hash h = ChainHash(r, prev, &writer_sha_);
+    const auto parts = SealedParts(r, prev, h);
+    const rocksdb::Slice value_parts[4] = {{parts[0].data(), parts[0].size()},
+                                           {parts[1].data(), parts[1].size()},
+                                           {parts[2].data(), parts[2].size()},
+                                           {parts[3].data(), parts[3].size()}};
+    const uint64_t pos = b->first_position + i;
+    for (int k = 7, v = 0; k >= 0; --k, ++v) key[k] = static_cast<char>(pos >> (8 * v));
+    const rocksdb::Slice key_slice(key, 8);
+    b->wb.Put(records_cf_, rocksdb::SliceParts(&key_slice, 1), rocksdb::SliceParts(value_parts, 4));
+    b->wb.Put(event_ids_cf_, b->event_ids[i], key_slice);
+    b->hashes[i] = h;
+    prev = h;
   }
-  for (const auto& [subject, positions] : b->subjects) {
-    key.assign(subject);
-    key.push_back('\0');
-    keys::PutU64(&key, positions.front());
-    value.clear();
-    for (size_t i = 1; i < positions.size(); ++i)
-      keys::PutVarint(&value, positions[i] - positions[i - 1]);
-    b->wb.Put(subjects_cf_, key, value);
-  }
+  if (b->carries_subjects) PutSubjects(b->subjects, b->subjects_through, &b->wb);
+  b->head.hash = prev;
   b->wb.Put(meta_cf_, keys::kHeadKey, EncodeHead(b->head));
-  return db_->Write(wo, &b->wb);
+  rocksdb::Status s = db_->Write(wo, &b->wb);
+  if (s.ok()) chain_hash_ = prev;
+  b->write_cpu_seconds = ThreadCpuSeconds() - cpu0;
+  return s;
 }
 
-Status LedgerImpl::Rotate(OutcomeSink* sink, const std::function<void()>& progress) {
+Status LedgerImpl::Rotate(OutcomeSink* sink, const std::function<void()>& progress, bool last) {
   if (Status st = WaitInFlight(sink, progress); !st.ok()) return st;
   StagedBatch* b = building_;
-  if (b->n == 0) {  // only rejections and duplicates: nothing to write
+  const bool flush_subjects =
+      pending_postings_ > 0 && (last || pending_postings_ >= kSubjectsFlushPostings);
+  if (b->n == 0 && !flush_subjects) {  // only rejections and duplicates: nothing to write
     Emit(*b, sink);
     b->Reset(head_.position + 1);
     if (progress) progress();
     return Status::Ok();
+  }
+  if (flush_subjects) {
+    b->subjects.swap(pending_subjects_);
+    pending_subjects_.clear();
+    pending_postings_ = 0;
+    b->carries_subjects = true;
+    b->subjects_through = head_.position;
   }
   b->head = head_;
   in_flight_ = b;
@@ -429,15 +562,20 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
   struct stat st_in;
   if (fstat(fd, &st_in) == 0 && S_ISREG(st_in.st_mode))  // ~150 bytes a line in practice
     state_.Expect(static_cast<size_t>(st_in.st_size / 150));
+  const double validate_cpu0 = ThreadCpuSeconds();
+  write_cpu_seconds_ = 0;
   ParseStage parse(fd);
   LineParser parser;  // only for the rare duplicate comparison
-  Sha256 sha;
   std::vector<std::string_view> subjects;
   std::string line_json, stored_bytes, scratch;
   int64_t batch_time = 0;
   uint64_t bytes_read = 0;
   wait_seconds_ = 0;
   const EventLoader loader = [this](uint64_t p, std::string* id) { return LoadEventId(p, id); };
+  const std::function<uint64_t(std::string_view)> find_target = [&](std::string_view id) {
+    return state_.FindEvent(id, loader);
+  };
+  RecordDecoder target_dec;
   const std::function<void()> report = [&] {
     stats.bytes = bytes_read;
     if (progress) progress(stats);
@@ -467,7 +605,7 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       ++stats.lines;
       if (building_->n >= options_.batch_events ||
           building_->outcomes.size() >= 2 * options_.batch_events) {
-        if (Status st = Rotate(sink, report); !st.ok()) return st;
+        if (Status st = Rotate(sink, report, false); !st.ok()) return st;
       }
       if (p.early) {
         reject(p, std::move(*p.early));
@@ -484,7 +622,8 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
           ++stats.duplicates;
           building_->outcomes.push_back({p.line_no, OutcomeKind::kDuplicate, true,
                                          std::string(event_id), pos,
-                                         HashFromData(dec.record().getHash()), {}});
+                                         HashFromData(dec.record().getHash()), {},
+                                         pos > durable_head_.position});
         } else {
           reject(p, Rejection{Reason::kConflict, "event_id",
                               "event_id \"" + std::string(event_id) +
@@ -503,9 +642,11 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
         reject(p, std::move(*r));
         continue;
       }
-      // Accept.
+      // Accept. recorded_at is never the epoch itself: a zero time would change the record's
+      // canonical layout, which the staged bytes fix (PrepareRecord).
       StagedBatch& b = *building_;
-      if (b.n == 0) batch_time = std::max(clock_->NowMicros(), head_.recorded_at_us);
+      if (b.n == 0)
+        batch_time = std::max({clock_->NowMicros(), head_.recorded_at_us, int64_t{1}});
       const uint64_t pos = head_.position + 1;
       if (b.n == b.records.size()) {
         b.records.emplace_back();
@@ -513,40 +654,27 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       }
       b.event_ids[b.n].assign(event_id);
       std::string& bytes = b.records[b.n++];
-      Hash h;
-      if (batch_time != 0) {
-        bytes.swap(p.prepared);  // both strings keep their capacity for reuse
-        h = SealPrepared(&bytes, pos, batch_time, head_.hash, &sha);
-      } else {  // a zero time changes the canonical layout: seal from the builder
-        h = SealRecord(rec, pos, batch_time, head_.hash, &sha, &bytes);
-      }
-      subjects.clear();
-      EventSubjects(ev, &subjects);
-      RecordDecoder target_dec;
-      if (ev.which() == schema::Event::EVENT_RETRACTED) {
-        const uint64_t target =
-            state_.FindEvent(Sv(ev.getEventRetracted().getTarget()), loader);
-        if (target && LoadAny(target, &scratch) && target_dec.Decode(scratch))
-          EventSubjects(target_dec.record().getEvent(), &subjects);
-      }
-      for (std::string_view s : subjects) {
-        auto it = b.subjects.find(s);
-        if (it == b.subjects.end()) it = b.subjects.try_emplace(state_.InternName(s)).first;
-        it->second.push_back(pos);
-      }
+      bytes.swap(p.prepared);  // both strings keep their capacity for reuse
+      StampPrepared(&bytes, pos, batch_time);  // the writer chains the hashes
+      IndexSubjects(ev, find_target, &subjects, &scratch, &target_dec);
+      AddPending(pos, subjects);
       state_.Apply(pos, ev, loader);
-      head_ = Head{pos, h, batch_time};
+      head_.position = pos;
+      head_.recorded_at_us = batch_time;
       ++stats.accepted;
       b.outcomes.push_back(
-          {p.line_no, OutcomeKind::kAccepted, true, std::string(event_id), pos, h, {}});
+          {p.line_no, OutcomeKind::kAccepted, true, std::string(event_id), pos, {}, {}});
     }
     bytes_read = chunk->bytes_read;
     parse.Release(chunk);
   }
   // Keep what was accepted before a read error: it is valid, and durable once written.
-  Status st = Rotate(sink, report);
+  Status st = Rotate(sink, report, true);
   if (st.ok()) st = WaitInFlight(sink, report);
   stats.write_wait_seconds = wait_seconds_;
+  stats.validate_cpu_seconds = ThreadCpuSeconds() - validate_cpu0;
+  stats.write_cpu_seconds = write_cpu_seconds_;
+  stats.parse_cpu_seconds = parse.cpu_seconds();
   stats.parse_wait_seconds = parse_wait;
   if (!st.ok()) return st;
   return parse.status();

@@ -5,6 +5,7 @@
 
 #include <rocksdb/write_batch.h>
 
+#include <functional>
 #include <future>
 
 #include <absl/container/flat_hash_map.h>
@@ -58,9 +59,31 @@ class LedgerImpl final : public Ledger {
   SystemClock system_clock_;
   Clock* clock_ = nullptr;
 
-  Head head_;                 // newest accepted record (possibly pending)
+  // Newest accepted record (possibly pending). While a Submit runs its hash may lag: the
+  // writing thread computes the chain (see StagedBatch).
+  Head head_;
   Head durable_head_;         // newest durable record
   LedgerState state_;
+
+  // The subjects index is written in bulk (ledger/README.md, "The subjects index"): it covers
+  // positions ≤ subjects_through_; the writer holds the postings of later positions here and
+  // flushes them with a batch's records at the end of each Submit and every
+  // kSubjectsFlushPostings postings.
+  using SubjectPostings = absl::flat_hash_map<std::string_view, std::vector<uint64_t>>;
+  static constexpr size_t kSubjectsFlushPostings = size_t{1} << 21;
+  uint64_t subjects_through_ = 0;
+  SubjectPostings pending_subjects_;  // keys interned in state_
+  size_t pending_postings_ = 0;
+  // Subjects a record names for the index: its own, and for a retraction its target's.
+  // `find_target` maps an event_id to a position (0 if unknown).
+  void IndexSubjects(schema::Event::Reader ev,
+                     const std::function<uint64_t(std::string_view)>& find_target,
+                     std::vector<std::string_view>* out, std::string* scratch,
+                     RecordDecoder* target_dec) const;
+  void AddPending(uint64_t position, const std::vector<std::string_view>& subjects);
+  // Appends the index entries of `postings` (in key order) and the new watermark to `wb`.
+  void PutSubjects(const SubjectPostings& postings, uint64_t through,
+                   rocksdb::WriteBatch* wb) const;
   // Group commit, pipelined: the main thread stages batch N+1 while a writer thread makes
   // batch N durable. A batch's outcomes are reported once its write returns.
   struct BufferedOutcome {
@@ -69,24 +92,33 @@ class LedgerImpl final : public Ledger {
     bool has_event_id;
     std::string event_id;
     uint64_t position;
-    Hash hash;
+    Hash hash;  // accepted: filled in from the batch's hashes when it is durable
     Rejection rejection;
+    bool hash_pending = false;  // a duplicate of a record that was not durable yet
   };
+  // The validating thread stages records stamped with position and recorded_at; the writing
+  // thread chains them (prevHash, hash) into the WriteBatch without touching the staged bytes,
+  // which the validating thread may still read (duplicates, retraction targets).
   struct StagedBatch {
     rocksdb::WriteBatch wb{8 << 20};  // reserved: no regrowth in steady state
     std::vector<BufferedOutcome> outcomes;
     std::vector<std::string> records;  // reused across batches: no allocation once warm
     std::vector<std::string> event_ids;  // event_ids[i] is records[i]'s
-    // subject (interned, so the view is stable) -> positions naming it in this batch (one
-    // subjects-index entry each)
-    absl::flat_hash_map<std::string_view, std::vector<uint64_t>> subjects;
+    std::vector<Hash> hashes;          // hashes[i] is records[i]'s, set by the writer
+    // A subjects-index flush carried by this batch (carries_subjects): the postings and the
+    // watermark they bring the index to.
+    SubjectPostings subjects;
+    bool carries_subjects = false;
+    uint64_t subjects_through = 0;
     size_t n = 0;                      // records staged
     uint64_t first_position = 0;
-    Head head;                         // the head once this batch is durable
+    Head head;                         // the head once this batch is durable (hash: writer's)
+    double write_cpu_seconds = 0;      // the writer's CPU time for this batch
     void Reset(uint64_t first) {
       wb.Clear();
       outcomes.clear();
       subjects.clear();
+      carries_subjects = false;
       n = 0;
       first_position = first;
     }
@@ -99,8 +131,9 @@ class LedgerImpl final : public Ledger {
   // Writer thread: turns a staged batch into its WriteBatch and writes it.
   rocksdb::Status WriteStaged(StagedBatch* b, const rocksdb::WriteOptions& wo);
   // Hands `building_` to the writer thread (after the previous write finished and its outcomes
-  // went out) and starts a fresh batch.
-  Status Rotate(OutcomeSink* sink, const std::function<void()>& progress);
+  // went out) and starts a fresh batch. `last`: the Submit's final batch (flushes the pending
+  // subjects postings).
+  Status Rotate(OutcomeSink* sink, const std::function<void()>& progress, bool last);
   // Waits for the batch in flight, if any, and reports its outcomes.
   Status WaitInFlight(OutcomeSink* sink, const std::function<void()>& progress);
   void Emit(StagedBatch& b, OutcomeSink* sink);
@@ -109,6 +142,9 @@ class LedgerImpl final : public Ledger {
   StagedBatch* building_ = &batches_[0];
   StagedBatch* in_flight_ = nullptr;
   std::future<rocksdb::Status> in_flight_result_;
+  Hash chain_hash_{};   // the last chained record's hash; the writing thread's
+  Sha256 writer_sha_;   // the writing thread's
+  double write_cpu_seconds_ = 0;
   double wait_seconds_ = 0;
   bool failed_ = false;       // a write failed: the in-memory state is ahead of the disk
 };

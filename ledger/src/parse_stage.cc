@@ -1,5 +1,7 @@
 #include "parse_stage.h"
 
+#include <time.h>
+
 #include <pthread.h>
 
 #include <cstring>
@@ -133,10 +135,15 @@ void ParseStage::Run(int fd) {
     std::lock_guard<std::mutex> l(mu_);
     status_ = Status::Io(std::string("parsing failed: ") + e.getDescription().cStr());
   }
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  cpu_seconds_ = static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
   std::lock_guard<std::mutex> l(mu_);
   if (status_.ok()) status_ = reader.status();
   done_ = true;
   cv_.notify_all();
 }
+
+double ParseStage::cpu_seconds() const { return cpu_seconds_; }
 
 }  // namespace smeledger::ledger

@@ -6,6 +6,7 @@
 // thread; destroying the stage stops and joins it (also mid-input).
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -60,6 +61,8 @@ class ParseStage {
   void Release(ParsedChunk* chunk);
   // The read error that ended the input, if any. Valid once Next() returned nullptr.
   const Status& status() const { return status_; }
+  // The parsing thread's CPU time so far (complete once Next() returned nullptr).
+  double cpu_seconds() const;
 
  private:
   void Run(int fd);
@@ -72,6 +75,7 @@ class ParseStage {
   bool done_ = false;   // producer finished (end of input or error)
   bool stop_ = false;   // consumer is gone
   Status status_;
+  std::atomic<double> cpu_seconds_{0};
   std::thread thread_;
 };
 

@@ -100,14 +100,12 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
                            " (" + r->message + ")");
     // Index entries it implies.
     want_ids.Add(id, keys::PositionKey(pos), &sha);
-    subjects.clear();
-    EventSubjects(ev, &subjects);
-    if (ev.which() == schema::Event::EVENT_RETRACTED) {
-      const uint64_t t = state.FindEvent(Sv(ev.getEventRetracted().getTarget()), loader);
-      if (t && ReadRecord(t, &scratch).ok() && target_dec.Decode(scratch))
-        EventSubjects(target_dec.record().getEvent(), &subjects);
+    if (pos <= subjects_through_) {  // the index covers positions up to its watermark
+      IndexSubjects(
+          ev, [&](std::string_view t) { return state.FindEvent(t, loader); }, &subjects,
+          &scratch, &target_dec);
+      for (std::string_view s : subjects) want_subjects.Add(keys::SubjectKey(s, pos), "", &sha);
     }
-    for (std::string_view s : subjects) want_subjects.Add(keys::SubjectKey(s, pos), "", &sha);
     state.Apply(pos, ev, loader);
     prev = HashFromData(rec.getHash());
     last_recorded = rec.getRecordedAtUs();
@@ -138,7 +136,7 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
   };
   MultisetDigest got_ids, got_subjects;
   if (Status s = scan(event_ids_cf_, &got_ids); !s.ok()) return s;
-  {  // subjects: one entry per subject per batch, holding a list of positions
+  {  // subjects: one entry per subject per flush, holding a list of positions
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), subjects_cf_));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const std::string_view k(it->key().data(), it->key().size());
@@ -152,9 +150,11 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
               last = p;
               got_subjects.Add(keys::SubjectKey(k.substr(0, z), p), "", &sha);
             });
-      if (!ok || last > head_.position) {
+      if (!ok || last > subjects_through_) {
         report->ok = false;
-        report->problem = "malformed subjects index entry";
+        report->problem = ok ? "subjects index entry past the index's watermark (position " +
+                                   std::to_string(last) + ")"
+                             : "malformed subjects index entry";
         return Status::Ok();
       }
     }

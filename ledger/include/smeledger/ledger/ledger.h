@@ -99,6 +99,10 @@ struct SubmitStats {
   // The stage that is rarely waited for is the bottleneck.
   double write_wait_seconds = 0;
   double parse_wait_seconds = 0;
+  // CPU time of each stage's thread(s): parsing, validating, writing.
+  double parse_cpu_seconds = 0;
+  double validate_cpu_seconds = 0;
+  double write_cpu_seconds = 0;
 };
 
 // Called after each durable batch: bytes read so far, and the running stats.
