@@ -69,11 +69,13 @@ class LedgerImpl final : public Ledger {
   // positions ≤ subjects_through_; the writer holds the postings of later positions here and
   // flushes them with a batch's records at the end of each Submit and every
   // kSubjectsFlushPostings postings.
-  using SubjectPostings = absl::flat_hash_map<std::string_view, std::vector<uint64_t>>;
+  using SubjectPostings = std::vector<std::pair<std::string_view, std::vector<uint64_t>>>;
   static constexpr size_t kSubjectsFlushPostings = size_t{1} << 21;
   uint64_t subjects_through_ = 0;
-  SubjectPostings pending_subjects_;  // keys interned in state_
+  std::vector<std::vector<uint64_t>> pending_by_id_;  // by state_'s name id
+  std::vector<uint32_t> pending_ids_;                 // ids with postings, in first-seen order
   size_t pending_postings_ = 0;
+  SubjectPostings TakePending();  // the pending postings (names interned in state_), emptied
   // Subjects a record names for the index: its own, and for a retraction its target's.
   // `find_target` maps an event_id to a position (0 if unknown).
   void IndexSubjects(schema::Event::Reader ev,
@@ -81,9 +83,9 @@ class LedgerImpl final : public Ledger {
                      std::vector<std::string_view>* out, std::string* scratch,
                      RecordDecoder* target_dec) const;
   void AddPending(uint64_t position, const std::vector<std::string_view>& subjects);
-  // Appends the index entries of `postings` (in key order) and the new watermark to `wb`.
-  void PutSubjects(const SubjectPostings& postings, uint64_t through,
-                   rocksdb::WriteBatch* wb) const;
+  // Appends the index entries of `postings` (sorted here into key order) and the new watermark
+  // to `wb`.
+  void PutSubjects(SubjectPostings* postings, uint64_t through, rocksdb::WriteBatch* wb) const;
   // Group commit, pipelined: the main thread stages batch N+1 while a writer thread makes
   // batch N durable. A batch's outcomes are reported once its write returns.
   struct BufferedOutcome {

@@ -114,7 +114,7 @@ void ParseStage::Run(int fd) {
           p.late = std::move(r);
           p.message.reset();
         } else {
-          PrepareRecord(rec, &p.prepared);
+          PrepareRecord(&*p.message, &p.prepared);
         }
       }
       c->bytes_read = reader.bytes_read();

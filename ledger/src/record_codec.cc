@@ -1,5 +1,6 @@
 #include "record_codec.h"
 
+#include <capnp/any.h>
 #include <capnp/serialize.h>
 
 #include <cstring>
@@ -95,14 +96,50 @@ constexpr size_t kRecordedAtOffset = 8 + 8 * 2;
 constexpr size_t kPrevHashOffset = 8 + 8 * 6;
 }  // namespace
 
-void PrepareRecord(schema::Record::Builder record, std::string* framed) {
+bool PrepareRecord(capnp::MessageBuilder* message, std::string* framed) {
   static constexpr Hash kZero{};
+  schema::Record::Builder record = message->getRoot<schema::Record>();
   record.setPosition(1);
   record.setRecordedAtUs(1);
   record.setPrevHash(kj::arrayPtr(kZero.data(), kZero.size()));
   record.setHash(kj::arrayPtr(kZero.data(), kZero.size()));
+  // capnp::canonicalize() measures the message, allocates twice, copies twice and re-checks its
+  // own output; this is its core (a canonical copy of the root struct) done once, straight into
+  // the string's memory after the framing. A canonical copy is never larger than its source;
+  // +1 word for the root pointer.
+  const size_t source_words = message->sizeInWords();
+  if (source_words > 0) {
+    const size_t cap = source_words + 1;
+    framed->assign(8 + cap * sizeof(capnp::word), '\0');  // a builder's segment starts zeroed
+    auto* first = reinterpret_cast<capnp::word*>(framed->data() + 8);  // 8-aligned: heap memory
+    // FlatMessageBuilder, as capnp::canonicalize uses: it writes only into the given array
+    // (throwing if that were too small) and, unlike MallocMessageBuilder with scratch space,
+    // does not zero it again when destroyed.
+    size_t used = 0;
+    if (reinterpret_cast<uintptr_t>(first) % alignof(capnp::word) == 0) {
+      try {
+        capnp::FlatMessageBuilder mb(kj::arrayPtr(first, cap));
+        capnp::_::PointerHelpers<capnp::AnyPointer>::getInternalBuilder(
+            mb.initRoot<capnp::AnyPointer>())
+            .setStruct(capnp::_::PointerHelpers<schema::Record>::getInternalReader(
+                           record.asReader()),
+                       /*canonical=*/true);
+        auto segments = mb.getSegmentsForOutput();
+        if (segments.size() == 1 && segments[0].begin() == first) used = segments[0].size();
+      } catch (const kj::Exception&) {
+        used = 0;
+      }
+    }
+    if (used > 0) {
+      const uint32_t header[2] = {0, static_cast<uint32_t>(used)};
+      std::memcpy(framed->data(), header, sizeof header);
+      framed->resize(8 + used * sizeof(capnp::word));
+      return true;
+    }
+  }
   kj::Array<capnp::word> words = capnp::canonicalize(record.asReader());
   AppendFramed(words, framed);
+  return false;
 }
 
 Hash SealPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us,

@@ -59,7 +59,9 @@ Hash SealRecord(schema::Record::Builder record, uint64_t position, int64_t recor
 // hash's 4 words. PrepareRecord canonicalises with placeholders; SealPrepared patches the real
 // values in and hashes. REQUIRES for SealPrepared: position ≥ 1 and recorded_at_us ≠ 0 (else
 // use SealRecord).
-void PrepareRecord(schema::Record::Builder record, std::string* framed);
+// `message`'s root is the Record. Returns true when the canonical copy went straight into
+// `framed`, false when it fell back to capnp::canonicalize (same bytes, slower).
+bool PrepareRecord(capnp::MessageBuilder* message, std::string* framed);
 Hash SealPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us,
                   const Hash& prev_hash, Sha256* sha);
 

@@ -47,7 +47,7 @@ uint32_t Interner::Find(std::string_view s) const {
 // EventIdIndex: open addressing, linear probing, load factor ≤ 1/2.
 
 void EventIdIndex::Grow() {
-  std::vector<Slot> old = std::move(slots_);
+  auto old = std::move(slots_);
   slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
   const size_t mask = slots_.size() - 1;
   for (const Slot& s : old) {
@@ -62,7 +62,7 @@ void EventIdIndex::Reserve(size_t n) {
   size_t want = 1024;
   while (want < 2 * n) want *= 2;
   if (want <= slots_.size()) return;
-  std::vector<Slot> old = std::move(slots_);
+  auto old = std::move(slots_);
   slots_.assign(want, Slot{});
   const size_t mask = want - 1;
   for (const Slot& s : old) {

@@ -15,10 +15,16 @@
 #include <string_view>
 #include <vector>
 
+#include "big_alloc.h"
 #include "smeledger/ledger/outcome.h"
 #include "smeledger/schemas/record.capnp.h"
 
 namespace smeledger::ledger {
+
+// The state's hash maps: absl's flat map on huge pages (big_alloc.h).
+template <class K, class V>
+using BigMap = absl::flat_hash_map<K, V, absl::Hash<K>, std::equal_to<K>,
+                                   BigAllocator<std::pair<const K, V>>>;
 
 // Interns strings (subject ids, object ids) into dense 32-bit ids. Ids are stable for the
 // process lifetime; views handed out stay valid as long as the interner.
@@ -38,7 +44,7 @@ class Interner {
   std::vector<std::unique_ptr<char[]>> blocks_;
   size_t block_used_ = 0, block_size_ = 0;
   std::vector<std::string_view> names_;
-  absl::flat_hash_map<std::string_view, uint32_t> ids_;
+  BigMap<std::string_view, uint32_t> ids_;
   struct CacheEntry {
     const char* data;
     size_t size;
@@ -92,7 +98,7 @@ class EventIdIndex {
     uint64_t pos = 0;  // 0: empty
   };
   void Grow();
-  std::vector<Slot> slots_;
+  std::vector<Slot, BigAllocator<Slot>> slots_;
   size_t count_ = 0;
 };
 
@@ -126,6 +132,11 @@ class LedgerState {
 
   // A view of `s` that lives as long as this state.
   std::string_view InternName(std::string_view s) { return names_.Name(names_.Intern(s)); }
+  // Dense ids for names (subjects and objects), shared with the checks: between Check and
+  // Apply of one event, the event's own strings resolve from a small cache.
+  uint32_t NameId(std::string_view s) { return names_.Intern(s); }
+  uint32_t FindNameId(std::string_view s) const { return names_.Find(s); }
+  std::string_view NameOf(uint32_t id) const { return names_.Name(id); }
 
   // Whether `inst:` subject `id` is in the network now (cities always; other forms never).
   bool InNetwork(std::string_view subject) const;
@@ -192,14 +203,14 @@ class LedgerState {
 
   Interner names_;
   EventIdIndex event_ids_;
-  std::vector<PosMeta> meta_;  // meta_[position - 1]
-  absl::flat_hash_map<uint32_t, Institution> institutions_;
-  absl::flat_hash_map<uint64_t, uint64_t> registrations_;  // (enterprise, channel) -> position
-  absl::flat_hash_map<uint32_t, Activity> activities_;
-  absl::flat_hash_map<uint64_t, Participation> participation_;  // (activity, enterprise)
-  absl::flat_hash_map<uint32_t, Demand> demands_;
-  absl::flat_hash_map<uint32_t, Product> products_;
-  absl::flat_hash_map<uint32_t, Complaint> complaints_;
+  std::vector<PosMeta, BigAllocator<PosMeta>> meta_;  // meta_[position - 1]
+  BigMap<uint32_t, Institution> institutions_;
+  BigMap<uint64_t, uint64_t> registrations_;  // (enterprise, channel) -> position
+  BigMap<uint32_t, Activity> activities_;
+  BigMap<uint64_t, Participation> participation_;  // (activity, enterprise)
+  BigMap<uint32_t, Demand> demands_;
+  BigMap<uint32_t, Product> products_;
+  BigMap<uint32_t, Complaint> complaints_;
 };
 
 }  // namespace smeledger::ledger
