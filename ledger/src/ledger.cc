@@ -277,6 +277,7 @@ Status LedgerImpl::ReplayState() {
                               " but records run to " + std::to_string(expect - 1) +
                               (why.empty() ? "" : " (" + why + ")") + "; run `smeledger verify`");
   if (subjects_through_ < head_.position) {  // bring the index up to the head now
+    // (pending_ holds the postings of every record past the watermark, collected above)
     rocksdb::WriteBatch wb;
     SubjectPostings postings = TakePending();
     PutSubjects(&postings, head_.position, &wb);
@@ -303,39 +304,48 @@ void LedgerImpl::IndexSubjects(schema::Event::Reader ev,
 }
 
 void LedgerImpl::AddPending(uint64_t position, const std::vector<std::string_view>& subjects) {
-  for (std::string_view s : subjects) {
-    const uint32_t id = state_.NameId(s);  // the checks looked these up: mostly cached
-    if (id >= pending_by_id_.size()) pending_by_id_.resize(id + 1 + id / 4);
-    std::vector<uint64_t>& v = pending_by_id_[id];
-    if (v.empty()) pending_ids_.push_back(id);
-    v.push_back(position);
-    ++pending_postings_;
-  }
+  for (std::string_view s : subjects)
+    pending_.push_back({position, state_.NameId(s)});  // the checks looked these up: cached
 }
 
 LedgerImpl::SubjectPostings LedgerImpl::TakePending() {
   SubjectPostings out;
-  out.reserve(pending_ids_.size());
-  for (uint32_t id : pending_ids_) out.emplace_back(state_.NameOf(id), std::move(pending_by_id_[id]));
-  for (uint32_t id : pending_ids_) pending_by_id_[id].clear();  // moved-from: make it certain
-  pending_ids_.clear();
-  pending_postings_ = 0;
+  for (const Posting& p : pending_) {
+    if (p.id >= out.names.size()) out.names.resize(p.id + 1);
+    if (out.names[p.id].empty()) out.names[p.id] = state_.NameOf(p.id);
+  }
+  out.postings.swap(pending_);
+  pending_.clear();
   return out;
 }
 
-void LedgerImpl::PutSubjects(SubjectPostings* postings, uint64_t through,
+void LedgerImpl::PutSubjects(SubjectPostings* flush, uint64_t through,
                              rocksdb::WriteBatch* wb) const {
-  // Key order, so that the memtable inserts land next to each other.
-  std::sort(postings->begin(), postings->end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  // Group by subject with a stable counting sort (positions stay ascending within a subject).
+  const std::vector<Posting>& in = flush->postings;
+  std::vector<uint32_t> start(flush->names.size() + 1, 0);
+  for (const Posting& p : in) ++start[p.id + 1];
+  for (size_t i = 1; i < start.size(); ++i) start[i] += start[i - 1];
+  std::vector<uint64_t> grouped(in.size());
+  {
+    std::vector<uint32_t> next(start.begin(), start.end() - 1);
+    for (const Posting& p : in) grouped[next[p.id]++] = p.position;
+  }
+  // Subjects in key order, so that the memtable inserts land next to each other.
+  std::vector<uint32_t> ids;
+  for (uint32_t id = 0; id + 1 < start.size(); ++id)
+    if (start[id + 1] > start[id]) ids.push_back(id);
+  std::sort(ids.begin(), ids.end(),
+            [&](uint32_t a, uint32_t b) { return flush->names[a] < flush->names[b]; });
   std::string key, value;
-  for (const auto& [subject, positions] : *postings) {
-    key.assign(subject);
+  for (uint32_t id : ids) {
+    const uint64_t* p = grouped.data() + start[id];
+    const size_t n = start[id + 1] - start[id];
+    key.assign(flush->names[id]);
     key.push_back('\0');
-    keys::PutU64(&key, positions.front());
+    keys::PutU64(&key, p[0]);
     value.clear();
-    for (size_t i = 1; i < positions.size(); ++i)
-      keys::PutVarint(&value, positions[i] - positions[i - 1]);
+    for (size_t i = 1; i < n; ++i) keys::PutVarint(&value, p[i] - p[i - 1]);
     wb->Put(subjects_cf_, key, value);
   }
   wb->Put(meta_cf_, keys::kSubjectsThroughKey, keys::PositionKey(through));
@@ -402,8 +412,8 @@ Status LedgerImpl::SubjectPositions(std::string_view subject, std::vector<uint64
   if (!it->status().ok()) return FromRocks(it->status(), "cannot read the subjects index");
   if (!options_.read_only) {  // the writer holds what the index does not cover yet
     const uint32_t id = state_.FindNameId(subject);
-    if (id < pending_by_id_.size())
-      out->insert(out->end(), pending_by_id_[id].begin(), pending_by_id_[id].end());
+    for (const Posting& p : pending_)
+      if (p.id == id) out->push_back(p.position);
   } else if (subjects_through_ < head_.position) {
     // A writer is between two flushes of the index: look at the records it does not cover.
     RecordDecoder dec, target_dec;
@@ -538,7 +548,7 @@ Status LedgerImpl::Rotate(OutcomeSink* sink, const std::function<void()>& progre
   if (Status st = WaitInFlight(sink, progress); !st.ok()) return st;
   StagedBatch* b = building_;
   const bool flush_subjects =
-      pending_postings_ > 0 && (last || pending_postings_ >= kSubjectsFlushPostings);
+      !pending_.empty() && (last || pending_.size() >= kSubjectsFlushPostings);
   if (b->n == 0 && !flush_subjects) {  // only rejections and duplicates: nothing to write
     Emit(*b, sink);
     b->Reset(head_.position + 1);

@@ -69,13 +69,20 @@ class LedgerImpl final : public Ledger {
   // positions ≤ subjects_through_; the writer holds the postings of later positions here and
   // flushes them with a batch's records at the end of each Submit and every
   // kSubjectsFlushPostings postings.
-  using SubjectPostings = std::vector<std::pair<std::string_view, std::vector<uint64_t>>>;
+  // Postings are appended as (position, name id) in position order — no per-subject list to
+  // find on the validating thread — and grouped by the writing thread when flushed.
+  struct Posting {
+    uint64_t position;
+    uint32_t id;  // state_'s name id
+  };
+  struct SubjectPostings {
+    std::vector<Posting> postings;
+    std::vector<std::string_view> names;  // names[id] for the ids in postings (interned views)
+  };
   static constexpr size_t kSubjectsFlushPostings = size_t{1} << 21;
   uint64_t subjects_through_ = 0;
-  std::vector<std::vector<uint64_t>> pending_by_id_;  // by state_'s name id
-  std::vector<uint32_t> pending_ids_;                 // ids with postings, in first-seen order
-  size_t pending_postings_ = 0;
-  SubjectPostings TakePending();  // the pending postings (names interned in state_), emptied
+  std::vector<Posting> pending_;
+  SubjectPostings TakePending();  // the pending postings with their names, emptied
   // Subjects a record names for the index: its own, and for a retraction its target's.
   // `find_target` maps an event_id to a position (0 if unknown).
   void IndexSubjects(schema::Event::Reader ev,
@@ -119,7 +126,7 @@ class LedgerImpl final : public Ledger {
     void Reset(uint64_t first) {
       wb.Clear();
       outcomes.clear();
-      subjects.clear();
+      subjects = {};
       carries_subjects = false;
       n = 0;
       first_position = first;
