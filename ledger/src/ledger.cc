@@ -640,7 +640,7 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
           return Status::Corruption("cannot read record " + std::to_string(pos));
         line_json.clear();
         AppendEventJson(dec.record().getEvent(), &line_json);
-        if (!parser.Parse(p.text) && line_json == parser.CanonicalJson()) {
+        if (!parser.Parse(chunk->Text(p)) && line_json == parser.CanonicalJson()) {
           ++stats.duplicates;
           building_->outcomes.push_back({p.line_no, OutcomeKind::kDuplicate, true,
                                          std::string(event_id), pos,

@@ -18,6 +18,7 @@ ParseStage::ParseStage(int fd, size_t lines_per_chunk, size_t chunks) {
     auto c = std::make_unique<ParsedChunk>();
     c->lines = std::vector<ParsedLine>(lines_per_chunk);  // ParsedLine does not move
     c->arena.assign(lines_per_chunk * kWordsPerLine, capnp::word());
+    c->text.reserve(lines_per_chunk * 256);
     free_.push_back(c.get());
     storage_.push_back(std::move(c));
   }
@@ -45,6 +46,7 @@ ParsedChunk* ParseStage::Next() {
 void ParseStage::Release(ParsedChunk* c) {
   for (size_t i = 0; i < c->n; ++i) c->lines[i].message.reset();  // zeroes its arena slice
   c->n = 0;
+  c->text.clear();
   {
     std::lock_guard<std::mutex> l(mu_);
     free_.push_back(c);
@@ -95,7 +97,9 @@ void ParseStage::Run(int fd) {
         kj::ArrayPtr<capnp::word> segment(c->arena.data() + c->n * kWordsPerLine, kWordsPerLine);
         ++c->n;
         p.line_no = line_no;
-        p.text.assign(line);
+        p.text_offset = c->text.size();
+        p.text_size = line.size();
+        c->text.append(line);
         p.early.reset();
         p.late.reset();
         p.event_id.clear();

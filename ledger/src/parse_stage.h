@@ -27,7 +27,9 @@ namespace smeledger::ledger {
 
 struct ParsedLine {
   uint64_t line_no = 0;
-  std::string text;                 // the line, for the rare duplicate comparison
+  // The line, for the rare duplicate comparison: ParsedChunk::Text. Lines are copied one after
+  // the other into the chunk's buffer (a copy into a per-line string cost a cache miss each).
+  size_t text_offset = 0, text_size = 0;
   std::optional<Rejection> early;   // check 1 or the form of event_id (check 2)
   bool has_event_id = false;        // the line has a string event_id (see LineOutcome)
   std::string event_id;
@@ -45,6 +47,8 @@ struct ParsedChunk {
   size_t n = 0;                       // lines used
   std::vector<capnp::word> arena;     // first segments of the messages, zeroed when unused
   uint64_t bytes_read = 0;            // input bytes read when the chunk was complete
+  std::string text;                   // the lines' bytes, one after the other
+  std::string_view Text(const ParsedLine& l) const { return {text.data() + l.text_offset, l.text_size}; }
 };
 
 class ParseStage {
