@@ -622,8 +622,12 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
     for (size_t i = 0; i < chunk->n; ++i) {
       ParsedLine& p = chunk->lines[i];
       constexpr size_t kAhead = 8;  // hide the event-id table's cache misses
-      if (i + kAhead < chunk->n && !chunk->lines[i + kAhead].early)
-        state_.PrefetchEvent(chunk->lines[i + kAhead].event_id_fingerprint);
+      if (i + kAhead < chunk->n && !chunk->lines[i + kAhead].early) {
+        const ParsedLine& ahead = chunk->lines[i + kAhead];
+        state_.PrefetchEvent(ahead.event_id_fingerprint);
+        if (ahead.message)
+          for (std::string_view s : ahead.subjects) state_.PrefetchName(s);
+      }
       ++stats.lines;
       if (building_->n >= options_.batch_events ||
           building_->outcomes.size() >= 2 * options_.batch_events) {
@@ -678,8 +682,12 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       std::string& bytes = b.records[b.n++];
       bytes.swap(p.prepared);  // both strings keep their capacity for reuse
       StampPrepared(&bytes, pos, batch_time);  // the writer chains the hashes
-      IndexSubjects(ev, find_target, &subjects, &scratch, &target_dec);
-      AddPending(pos, subjects);
+      if (ev.which() == schema::Event::EVENT_RETRACTED) {
+        IndexSubjects(ev, find_target, &subjects, &scratch, &target_dec);
+        AddPending(pos, subjects);
+      } else {
+        AddPending(pos, p.subjects);  // what IndexSubjects gives, found by the parse stage
+      }
       state_.Apply(pos, ev, loader);
       head_.position = pos;
       head_.recorded_at_us = batch_time;

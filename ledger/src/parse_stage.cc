@@ -10,6 +10,7 @@
 #include "line_reader.h"
 #include "record_codec.h"
 #include "rules.h"
+#include "subjects.h"
 
 namespace smeledger::ledger {
 
@@ -119,6 +120,8 @@ void ParseStage::Run(int fd) {
           p.message.reset();
         } else {
           PrepareRecord(&*p.message, &p.prepared);
+          p.subjects.clear();
+          EventSubjects(rec.getEvent().asReader(), &p.subjects);
         }
       }
       c->bytes_read = reader.bytes_read();

@@ -40,6 +40,9 @@ struct ParsedLine {
   std::optional<capnp::MallocMessageBuilder> message;
   // Its canonical stored form with placeholder position, time and hashes (PrepareRecord).
   std::string prepared;
+  // The subjects it names (EventSubjects), as views into `message`: for the subjects index and
+  // so that the validating thread can prefetch their state a few lines ahead.
+  std::vector<std::string_view> subjects;
 };
 
 struct ParsedChunk {

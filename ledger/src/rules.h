@@ -33,6 +33,8 @@ class Interner {
   static constexpr uint32_t kNone = 0xFFFFFFFFu;
   uint32_t Intern(std::string_view s);
   uint32_t Find(std::string_view s) const;  // kNone if never interned
+  // Hints the CPU to fetch what a lookup of `s` will read first.
+  void Prefetch(std::string_view s) const { ids_.prefetch(s); }
   // A small cache keyed by a view's address and length, for the strings of one event (checks
   // and apply look the same few strings up several times). REQUIRES: ClearCache() whenever
   // the memory behind cached views may change (a new event).
@@ -121,6 +123,8 @@ class LedgerState {
   uint64_t FindEvent(std::string_view event_id, const EventLoader& load_event_id) const;
   // A lookup of an event_id with this fingerprint (EventIdIndex::Fingerprint) is coming.
   void PrefetchEvent(uint64_t fingerprint) const { event_ids_.Prefetch(fingerprint); }
+  // A lookup of the name `s` is coming (a subject or object id of an event a few lines ahead).
+  void PrefetchName(std::string_view s) const { names_.Prefetch(s); }
 
   uint64_t positions() const { return meta_.size(); }
 
