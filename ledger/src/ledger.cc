@@ -520,17 +520,14 @@ rocksdb::Status LedgerImpl::WriteStaged(StagedBatch* b, const rocksdb::WriteOpti
   Hash prev = chain_hash_;
   if (b->hashes.size() < b->n) b->hashes.resize(b->n);
   for (size_t i = 0; i < b->n; ++i) {
-    const std::string& r = b->records[i];
-    const Hash h = ChainHash(r, prev, &writer_sha_);
-    const auto parts = SealedParts(r, prev, h);
-    const rocksdb::Slice value_parts[4] = {{parts[0].data(), parts[0].size()},
-                                           {parts[1].data(), parts[1].size()},
-                                           {parts[2].data(), parts[2].size()},
-                                           {parts[3].data(), parts[3].size()}};
+    // Seal a private copy (hot in cache): the staged bytes stay as the validating thread wrote
+    // them, since it may read them concurrently.
+    sealed_.assign(b->records[i]);
     const uint64_t pos = b->first_position + i;
+    const Hash h = SealStamped(&sealed_, prev, &writer_sha_);
     for (int k = 7, v = 0; k >= 0; --k, ++v) key[k] = static_cast<char>(pos >> (8 * v));
     const rocksdb::Slice key_slice(key, 8);
-    b->wb.Put(records_cf_, rocksdb::SliceParts(&key_slice, 1), rocksdb::SliceParts(value_parts, 4));
+    b->wb.Put(records_cf_, key_slice, sealed_);
     b->wb.Put(event_ids_cf_, b->event_ids[i], key_slice);
     b->hashes[i] = h;
     prev = h;

@@ -153,6 +153,7 @@ class LedgerImpl final : public Ledger {
   std::future<rocksdb::Status> in_flight_result_;
   Hash chain_hash_{};   // the last chained record's hash; the writing thread's
   Sha256 writer_sha_;   // the writing thread's
+  std::string sealed_;  // the writing thread's: the record being sealed
   double write_cpu_seconds_ = 0;
   double wait_seconds_ = 0;
   bool failed_ = false;       // a write failed: the in-memory state is ahead of the disk

@@ -38,15 +38,6 @@ Hash Sha256::Digest2(const Hash& prefix, const void* a, size_t an, const void* b
   return out;
 }
 
-Hash Sha256::DigestParts(std::initializer_list<std::string_view> parts) {
-  Hash out;
-  unsigned int len = 0;
-  EVP_DigestInit_ex2(ctx_, md_, nullptr);
-  for (std::string_view p : parts) EVP_DigestUpdate(ctx_, p.data(), p.size());
-  EVP_DigestFinal_ex(ctx_, out.data(), &len);
-  return out;
-}
-
 Hash Sha256::Digest(const void* data, size_t n) {
   Hash out;
   unsigned int len = 0;
@@ -145,11 +136,7 @@ bool PrepareRecord(capnp::MessageBuilder* message, std::string* framed) {
 Hash SealPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us,
                   const Hash& prev_hash, Sha256* sha) {
   StampPrepared(framed, position, recorded_at_us);
-  const Hash h = ChainHash(*framed, prev_hash, sha);
-  char* b = framed->data();
-  std::memcpy(b + kPrevHashOffset, prev_hash.data(), kHashBytes);
-  std::memcpy(b + framed->size() - kHashBytes, h.data(), kHashBytes);
-  return h;
+  return SealStamped(framed, prev_hash, sha);
 }
 
 void StampPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us) {
@@ -158,24 +145,14 @@ void StampPrepared(std::string* framed, uint64_t position, int64_t recorded_at_u
   std::memcpy(b + kRecordedAtOffset, &recorded_at_us, 8);
 }
 
-Hash ChainHash(std::string_view stamped, const Hash& prev_hash, Sha256* sha) {
-  static constexpr Hash kZero{};
-  const std::string_view prev(reinterpret_cast<const char*>(prev_hash.data()), kHashBytes);
-  // prev_hash ‖ canonical words with prevHash = prev_hash and hash = zeros.
-  return sha->DigestParts(
-      {prev, stamped.substr(8, kPrevHashOffset - 8), prev,
-       stamped.substr(kPrevHashOffset + kHashBytes,
-                      stamped.size() - kPrevHashOffset - 2 * kHashBytes),
-       std::string_view(reinterpret_cast<const char*>(kZero.data()), kHashBytes)});
-}
-
-std::array<std::string_view, 4> SealedParts(std::string_view stamped, const Hash& prev_hash,
-                                            const Hash& hash) {
-  return {stamped.substr(0, kPrevHashOffset),
-          std::string_view(reinterpret_cast<const char*>(prev_hash.data()), kHashBytes),
-          stamped.substr(kPrevHashOffset + kHashBytes,
-                         stamped.size() - kPrevHashOffset - 2 * kHashBytes),
-          std::string_view(reinterpret_cast<const char*>(hash.data()), kHashBytes)};
+Hash SealStamped(std::string* framed, const Hash& prev_hash, Sha256* sha) {
+  char* b = framed->data();
+  std::memcpy(b + kPrevHashOffset, prev_hash.data(), kHashBytes);
+  char* tail = b + framed->size() - kHashBytes;
+  std::memset(tail, 0, kHashBytes);
+  const Hash h = sha->Digest(prev_hash, b + 8, framed->size() - 8);
+  std::memcpy(tail, h.data(), kHashBytes);
+  return h;
 }
 
 bool RecordDecoder::Decode(std::string_view bytes, std::string* why) {

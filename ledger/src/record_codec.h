@@ -11,8 +11,6 @@
 #include <capnp/serialize.h>
 #include <openssl/evp.h>
 
-#include <array>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,8 +35,6 @@ class Sha256 {
   Hash Digest(const Hash& prefix, const void* data, size_t n);
   Hash Digest(const void* data, size_t n);
   Hash Digest2(const Hash& prefix, const void* a, size_t an, const void* b, size_t bn);
-  // The digest of the concatenation of `parts`.
-  Hash DigestParts(std::initializer_list<std::string_view> parts);
 
  private:
   EVP_MD_CTX* ctx_;
@@ -65,15 +61,11 @@ bool PrepareRecord(capnp::MessageBuilder* message, std::string* framed);
 Hash SealPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us,
                   const Hash& prev_hash, Sha256* sha);
 
-// SealPrepared split once more, so that the hash chain runs on the writing thread while the
-// validating thread reads the staged bytes: StampPrepared writes position and recordedAtUs;
-// ChainHash computes the hash the record has after prev_hash without writing anything;
-// SealedParts gives the stored bytes as four pieces (up to prevHash, prev_hash, the rest up to
-// the hash, the hash) for a gather write. Same REQUIRES as SealPrepared.
+// SealPrepared in two steps, so that the hash chain runs on the writing thread: StampPrepared
+// (the validating thread) writes position and recordedAtUs; SealStamped (the writing thread,
+// on its own copy) writes prevHash, hashes and writes the hash. Same REQUIRES.
 void StampPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us);
-Hash ChainHash(std::string_view stamped, const Hash& prev_hash, Sha256* sha);
-std::array<std::string_view, 4> SealedParts(std::string_view stamped, const Hash& prev_hash,
-                                            const Hash& hash);
+Hash SealStamped(std::string* framed, const Hash& prev_hash, Sha256* sha);
 
 // Read access to stored bytes. Copies into aligned memory it owns. Not thread-safe.
 class RecordDecoder {
