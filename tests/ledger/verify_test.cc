@@ -48,6 +48,13 @@ ledger::VerifyReport VerifyAt(const std::string& path) {
   return r;
 }
 
+// verify finds a problem and names it.
+void CheckVerifyFails(const std::string& path, const std::string& what) {
+  auto r = VerifyAt(path);
+  CHECK_FALSE(r.ok);
+  CHECK(r.problem.find(what) != std::string::npos);
+}
+
 }  // namespace
 
 TEST_CASE("verify passes on an intact ledger and reports the head", "[verify]") {
@@ -137,27 +144,21 @@ TEST_CASE("verify finds dropped records and damaged indexes", "[verify][tamper]"
       RawDb raw(dir.path());
       REQUIRE(raw.db->Delete({}, raw.cfs[1], ledger::keys::PositionKey(30)).ok());
     }
-    auto r = VerifyAt(dir.path());
-    CHECK_FALSE(r.ok);
-    CHECK(r.problem.find("head") != std::string::npos);
+    CheckVerifyFails(dir.path(), "head");
   }
   SECTION("an event_id index entry pointing elsewhere") {
     {
       RawDb raw(dir.path());
       REQUIRE(raw.db->Put({}, raw.cfs[2], "s5", ledger::keys::PositionKey(9)).ok());  // s5 is at 6
     }
-    auto r = VerifyAt(dir.path());
-    CHECK_FALSE(r.ok);
-    CHECK(r.problem.find("event_id index") != std::string::npos);
+    CheckVerifyFails(dir.path(), "event_id index");
   }
   SECTION("a subjects index entry added") {
     {
       RawDb raw(dir.path());
       REQUIRE(raw.db->Put({}, raw.cfs[3], ledger::keys::SubjectKey("ent:E99", 4), "").ok());
     }
-    auto r = VerifyAt(dir.path());
-    CHECK_FALSE(r.ok);
-    CHECK(r.problem.find("subjects index") != std::string::npos);
+    CheckVerifyFails(dir.path(), "subjects index");
   }
   SECTION("a subjects index entry loses a position") {
     {
@@ -168,9 +169,7 @@ TEST_CASE("verify finds dropped records and damaged indexes", "[verify][tamper]"
       v.pop_back();
       REQUIRE(raw.db->Put({}, raw.cfs[3], ledger::keys::SubjectKey("inst:HF-1", 1), v).ok());
     }
-    auto r = VerifyAt(dir.path());
-    CHECK_FALSE(r.ok);
-    CHECK(r.problem.find("subjects index") != std::string::npos);
+    CheckVerifyFails(dir.path(), "subjects index");
   }
 }
 
@@ -297,9 +296,7 @@ TEST_CASE("the subjects index catches up after a crash between two of its flushe
                           ledger::keys::PositionKey(21))
                   .ok());
     }
-    auto r = VerifyAt(dir.path());
-    CHECK_FALSE(r.ok);
-    CHECK(r.problem.find("watermark") != std::string::npos);
+    CheckVerifyFails(dir.path(), "watermark");
   }
 }
 
