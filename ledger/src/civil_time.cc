@@ -132,7 +132,7 @@ std::string FormatDate(int32_t epoch_day) {
   int y;
   unsigned m, d;
   CivilFromDays(epoch_day, &y, &m, &d);
-  char buf[16];
+  char buf[40];  // room for any int and unsigned the compiler can imagine
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", y, m, d);
   return buf;
 }
