@@ -56,6 +56,8 @@ class Progress {
 };
 
 double NowSeconds();
+// This process's peak resident memory in MB (/proc/self/status VmHWM).
+double PeakRssMb();
 
 // Subcommand registration. Each returns nothing; the command sets *exit_code when it runs.
 void AddSubmit(CLI::App& app, GlobalOptions& g, int* exit_code);

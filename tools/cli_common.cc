@@ -2,6 +2,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "cli.h"
@@ -46,6 +48,14 @@ std::unique_ptr<ledger::Ledger> OpenLedger(const GlobalOptions& g, bool read_onl
     return nullptr;
   }
   return l;
+}
+
+double PeakRssMb() {
+  std::ifstream f("/proc/self/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atof(line.c_str() + 6) / 1024.0;  // kB
+  return 0;
 }
 
 double NowSeconds() {

@@ -79,6 +79,9 @@ int RunRebuild(const GlobalOptions& g) {
                 std::to_string(st.to_position) + ": " + std::to_string(st.records) +
                 " records in " + b);
   }
+  // The process's own peak (VmHWM belongs to this program image, unlike getrusage's maxrss,
+  // which also counts what a parent held when it forked us): bench rebuild reads it.
+  if (g.verbose) std::fprintf(stderr, "peak RSS: %.1f MB\n", PeakRssMb());
   return kOk;
 }
 

@@ -133,3 +133,22 @@ TEST_CASE("progress stays quiet when piped", "[cli]") {
   auto q = Smeledger(dir.path(), "-q --db " + db + " submit " + events);
   CHECK(q.err.empty());
 }
+
+TEST_CASE("bench prints its figures: rate, CPU per stage, the rebuild's own peak memory",
+          "[cli][bench]") {
+  TempDir dir;
+  auto in = Smeledger(dir.path(), "-q bench ingest --events 20000");
+  REQUIRE(in.exit_code == 0);
+  INFO(in.out << in.err);
+  CHECK(std::stod(Field(in.out, "events_per_second")) > 0);
+  CHECK(std::stoull(Field(in.out, "events")) > 15000);
+  for (const char* stage : {"parse", "validate", "write"})
+    CHECK(std::stod(Field(in.out, stage)) > 0);
+  auto rb = Smeledger(dir.path(), "-q bench rebuild --events 20000");
+  REQUIRE(rb.exit_code == 0);
+  INFO(rb.out << rb.err);
+  // The child's own VmHWM: more than nothing, less than what this test's ledger could need.
+  const double peak = std::stod(Field(rb.out, "peak_rss_mb"));
+  CHECK(peak > 5);
+  CHECK(peak < 1024);
+}
