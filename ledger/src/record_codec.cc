@@ -61,26 +61,6 @@ void AppendFramed(kj::ArrayPtr<const capnp::word> words, std::string* out) {
   out->append(reinterpret_cast<const char*>(words.begin()), words.size() * sizeof(capnp::word));
 }
 
-}  // namespace
-
-Hash SealRecord(schema::Record::Builder record, uint64_t position, int64_t recorded_at_us,
-                const Hash& prev_hash, Sha256* sha, std::string* bytes) {
-  static constexpr Hash kZero{};
-  record.setPosition(position);
-  record.setRecordedAtUs(recorded_at_us);
-  record.setPrevHash(kj::arrayPtr(prev_hash.data(), prev_hash.size()));
-  record.setHash(kj::arrayPtr(kZero.data(), kZero.size()));
-  kj::Array<capnp::word> words = capnp::canonicalize(record.asReader());
-  // In canonical (pre-order) layout the hash blob, the root's last pointer, is the message's
-  // last 32 bytes: hash them as zeros, then write the hash in place.
-  uint8_t* tail = reinterpret_cast<uint8_t*>(words.end()) - kHashBytes;
-  const Hash h = sha->Digest(prev_hash, words.begin(), words.size() * sizeof(capnp::word));
-  std::memcpy(tail, h.data(), h.size());
-  AppendFramed(words, bytes);
-  return h;
-}
-
-namespace {
 // Byte offsets in a framed record (8 bytes of framing, then words; see PrepareRecord).
 constexpr size_t kPositionOffset = 8 + 8 * 1;
 constexpr size_t kRecordedAtOffset = 8 + 8 * 2;
@@ -195,7 +175,7 @@ std::string CheckRecordBytes(std::string_view bytes, schema::Record::Reader reco
         HashFromData(record.getPrevHash()) != prev_hash)
       return "prev_hash does not match the previous record's hash";
     if (!message->isCanonical()) return "stored bytes are not the record's canonical encoding";
-    // Canonical ⇒ the hash blob is the last 32 bytes (see SealRecord).
+    // Canonical ⇒ the hash blob, the root's last pointer, is the last 32 bytes (pre-order layout).
     const std::string_view body = bytes.substr(8);
     const Hash stored = HashFromData(record.getHash());
     if (std::memcmp(body.data() + body.size() - kHashBytes, stored.data(), kHashBytes) != 0)

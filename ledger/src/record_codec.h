@@ -41,11 +41,6 @@ class Sha256 {
   EVP_MD* md_;
 };
 
-// Finishes `record` (whose event is already written): sets position, recordedAtUs and prevHash,
-// computes the hash, sets it, and writes the stored bytes into *bytes. Returns the hash.
-Hash SealRecord(schema::Record::Builder record, uint64_t position, int64_t recorded_at_us,
-                const Hash& prev_hash, Sha256* sha, std::string* bytes);
-
 // Two-step sealing, so that the costly part runs off the validating thread.
 //
 // The canonical layout of a Record does not depend on the values of position, recordedAtUs,
@@ -53,8 +48,8 @@ Hash SealRecord(schema::Record::Builder record, uint64_t position, int64_t recor
 // then never truncated) and both hashes are 32 bytes: the root pointer, the root's two data
 // words (position, recordedAtUs), its three pointers, prevHash's 4 words, the event subtree,
 // hash's 4 words. PrepareRecord canonicalises with placeholders; SealPrepared patches the real
-// values in and hashes. REQUIRES for SealPrepared: position ≥ 1 and recorded_at_us ≠ 0 (else
-// use SealRecord).
+// values in and hashes. REQUIRES for SealPrepared: position ≥ 1 and recorded_at_us ≠ 0 (the
+// ledger never records time 0).
 // `message`'s root is the Record. Returns true when the canonical copy went straight into
 // `framed`, false when it fell back to capnp::canonicalize (same bytes, slower).
 bool PrepareRecord(capnp::MessageBuilder* message, std::string* framed);

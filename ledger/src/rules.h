@@ -134,8 +134,6 @@ class LedgerState {
     meta_.reserve(meta_.size() + more);
   }
 
-  // A view of `s` that lives as long as this state.
-  std::string_view InternName(std::string_view s) { return names_.Name(names_.Intern(s)); }
   // Dense ids for names (subjects and objects), shared with the checks: between Check and
   // Apply of one event, the event's own strings resolve from a small cache.
   uint32_t NameId(std::string_view s) { return names_.Intern(s); }
