@@ -28,9 +28,13 @@ inline constexpr const char* kRecordsCf = "records";
 inline constexpr const char* kEventIdsCf = "event_ids";
 inline constexpr const char* kSubjectsCf = "subjects";
 
+inline void EncodeU64(uint64_t v, char out[8]) {
+  for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
+}
+
 inline void PutU64(std::string* out, uint64_t v) {
   char b[8];
-  for (int i = 7; i >= 0; --i, v >>= 8) b[i] = static_cast<char>(v & 0xff);
+  EncodeU64(v, b);
   out->append(b, 8);
 }
 

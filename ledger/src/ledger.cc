@@ -34,12 +34,6 @@ Status FromRocks(const rocksdb::Status& s, const std::string& what) {
 
 std::string_view Sv(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
-double ThreadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
-}
-
 // The subject part of a `subjects` key (up to and including its 0x00): within one subject,
 // positions only grow, so an insert hint per subject makes memtable inserts nearly O(1).
 class SubjectPrefix final : public rocksdb::SliceTransform {
@@ -525,7 +519,7 @@ rocksdb::Status LedgerImpl::WriteStaged(StagedBatch* b, const rocksdb::WriteOpti
     sealed_.assign(b->records[i]);
     const uint64_t pos = b->first_position + i;
     const Hash h = SealStamped(&sealed_, prev, &writer_sha_);
-    for (int k = 7, v = 0; k >= 0; --k, ++v) key[k] = static_cast<char>(pos >> (8 * v));
+    keys::EncodeU64(pos, key);
     const rocksdb::Slice key_slice(key, 8);
     b->wb.Put(records_cf_, key_slice, sealed_);
     b->wb.Put(event_ids_cf_, b->event_ids[i], key_slice);

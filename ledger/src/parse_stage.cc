@@ -1,7 +1,5 @@
 #include "parse_stage.h"
 
-#include <time.h>
-
 #include <pthread.h>
 
 #include <cstring>
@@ -142,9 +140,7 @@ void ParseStage::Run(int fd) {
     std::lock_guard<std::mutex> l(mu_);
     status_ = Status::Io(std::string("parsing failed: ") + e.getDescription().cStr());
   }
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  cpu_seconds_ = static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+  cpu_seconds_ = ThreadCpuSeconds();
   std::lock_guard<std::mutex> l(mu_);
   if (status_.ok()) status_ = reader.status();
   done_ = true;

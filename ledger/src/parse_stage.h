@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <time.h>
 #include <vector>
 
 #include <capnp/message.h>
@@ -24,6 +25,13 @@
 #include "smeledger/schemas/record.capnp.h"
 
 namespace smeledger::ledger {
+
+// CPU time of the calling thread, in seconds (each pipeline stage reports its own).
+inline double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
 
 struct ParsedLine {
   uint64_t line_no = 0;
