@@ -500,7 +500,7 @@ Status LedgerImpl::WaitInFlight(OutcomeSink* sink, const std::function<void()>& 
   }
   durable_head_ = done->head;
   if (head_.position == done->head.position) head_.hash = done->head.hash;
-  if (done->carries_subjects) subjects_through_ = done->subjects_through;
+  if (done->carries_subjects()) subjects_through_ = done->subjects_through;
   write_cpu_seconds_ += done->write_cpu_seconds;
   Emit(*done, sink);
   done->Reset(0);
@@ -526,7 +526,7 @@ rocksdb::Status LedgerImpl::WriteStaged(StagedBatch* b, const rocksdb::WriteOpti
     b->hashes[i] = h;
     prev = h;
   }
-  if (b->carries_subjects) PutSubjects(&b->subjects, b->subjects_through, &b->wb);
+  if (b->carries_subjects()) PutSubjects(&b->subjects, b->subjects_through, &b->wb);
   b->head.hash = prev;
   b->wb.Put(meta_cf_, keys::kHeadKey, EncodeHead(b->head));
   rocksdb::Status s = db_->Write(wo, &b->wb);
@@ -548,7 +548,6 @@ Status LedgerImpl::Rotate(OutcomeSink* sink, const std::function<void()>& progre
   }
   if (flush_subjects) {
     b->subjects = TakePending();
-    b->carries_subjects = true;
     b->subjects_through = head_.position;
   }
   b->head = head_;

@@ -114,11 +114,11 @@ class LedgerImpl final : public Ledger {
     std::vector<std::string> records;  // reused across batches: no allocation once warm
     std::vector<std::string> event_ids;  // event_ids[i] is records[i]'s
     std::vector<Hash> hashes;          // hashes[i] is records[i]'s, set by the writer
-    // A subjects-index flush carried by this batch (carries_subjects): the postings and the
+    // A subjects-index flush carried by this batch: the postings (none: no flush) and the
     // watermark they bring the index to.
     SubjectPostings subjects;
-    bool carries_subjects = false;
     uint64_t subjects_through = 0;
+    bool carries_subjects() const { return !subjects.postings.empty(); }
     size_t n = 0;                      // records staged
     uint64_t first_position = 0;
     Head head;                         // the head once this batch is durable (hash: writer's)
@@ -127,7 +127,6 @@ class LedgerImpl final : public Ledger {
       wb.Clear();
       outcomes.clear();
       subjects = {};
-      carries_subjects = false;
       n = 0;
       first_position = first;
     }
