@@ -464,17 +464,26 @@ namespace {
 
 void LedgerImpl::Emit(StagedBatch& b, OutcomeSink* sink) {
   if (sink) {
-    for (BufferedOutcome& o : b.outcomes) {
-      if (o.kind == OutcomeKind::kAccepted) {
-        o.hash = b.hashes[o.position - b.first_position];
-      } else if (o.hash_pending) {  // its original is durable by now: batches go in order
+    for (const OutcomeRef& r : b.outcomes) {
+      LineOutcome lo;
+      lo.line = r.line;
+      if (!(r.ref & OutcomeRef::kOther)) {
+        const size_t i = r.ref - b.first_position;
+        lo.kind = OutcomeKind::kAccepted;
+        lo.has_event_id = true;
+        lo.event_id = b.event_ids[i];
+        lo.position = r.ref;
+        lo.hash = b.hashes[i];
+        sink->OnOutcome(lo);
+        continue;
+      }
+      OtherOutcome& o = b.others[r.ref & ~OutcomeRef::kOther];
+      if (o.hash_pending) {  // its original is durable by now: batches go in order
         std::string bytes;
         RecordDecoder dec;
         if (LoadAny(o.position, &bytes) && dec.Decode(bytes))
           o.hash = HashFromData(dec.record().getHash());
       }
-      LineOutcome lo;
-      lo.line = o.line;
       lo.kind = o.kind;
       lo.has_event_id = o.has_event_id;
       lo.event_id = o.event_id;
@@ -485,6 +494,7 @@ void LedgerImpl::Emit(StagedBatch& b, OutcomeSink* sink) {
     }
   }
   b.outcomes.clear();
+  b.others.clear();
 }
 
 Status LedgerImpl::WaitInFlight(OutcomeSink* sink, const std::function<void()>& progress) {
@@ -514,6 +524,11 @@ rocksdb::Status LedgerImpl::WriteStaged(StagedBatch* b, const rocksdb::WriteOpti
   Hash prev = chain_hash_;
   if (b->hashes.size() < b->n) b->hashes.resize(b->n);
   for (size_t i = 0; i < b->n; ++i) {
+    if (constexpr size_t kAhead = 4; i + kAhead < b->n) {  // written on the other core
+      const std::string& r = b->records[i + kAhead];
+      for (size_t k = 0; k < r.size(); k += 64) __builtin_prefetch(r.data() + k);
+      __builtin_prefetch(b->event_ids[i + kAhead].data());
+    }
     // Seal a private copy (hot in cache): the staged bytes stay as the validating thread wrote
     // them, since it may read them concurrently.
     sealed_.assign(b->records[i]);
@@ -593,14 +608,16 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
     if (progress) progress(stats);
   };
   building_->Reset(head_.position + 1);
-  for (StagedBatch& b : batches_) b.outcomes.reserve(options_.batch_events + 16);
+  for (StagedBatch& b : batches_) b.outcomes.reserve(2 * options_.batch_events);
 
+  auto other = [&](uint64_t line, OtherOutcome&& o) {
+    building_->outcomes.push_back({line, OutcomeRef::kOther | building_->others.size()});
+    building_->others.push_back(std::move(o));
+  };
   auto reject = [&](const ParsedLine& p, Rejection&& r) {
-    BufferedOutcome o{p.line_no, OutcomeKind::kRejected, p.has_event_id, p.event_id, 0, {},
-                      std::move(r)};
     ++stats.rejected;
-    ++stats.by_reason[static_cast<int>(o.rejection.reason)];
-    building_->outcomes.push_back(std::move(o));
+    ++stats.by_reason[static_cast<int>(r.reason)];
+    other(p.line_no, {OutcomeKind::kRejected, p.has_event_id, p.event_id, 0, {}, std::move(r)});
   };
 
   double parse_wait = 0;
@@ -611,24 +628,37 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
     if (!chunk) break;
     for (size_t i = 0; i < chunk->n; ++i) {
       ParsedLine& p = chunk->lines[i];
-      constexpr size_t kAhead = 8;  // hide the event-id table's cache misses
-      if (i + kAhead < chunk->n && !chunk->lines[i + kAhead].early) {
-        const ParsedLine& ahead = chunk->lines[i + kAhead];
-        state_.PrefetchEvent(ahead.event_id_fingerprint);
-        if (ahead.message)
+      // The parsing thread wrote the lines on the other core: fetch what this thread will read
+      // ahead of time, the lines themselves far ahead, what they point to nearer.
+      constexpr size_t kFar = 16, kNear = 8;
+      if (i + kFar < chunk->n) {
+        const char* far = reinterpret_cast<const char*>(&chunk->lines[i + kFar]);
+        for (size_t k = 0; k < ParsedLine::kHotLines; ++k) __builtin_prefetch(far + 64 * k);
+      }
+      if (i + kNear < chunk->n) {
+        const ParsedLine& ahead = chunk->lines[i + kNear];
+        if (ahead.state != ParsedLine::State::kEarly) {
+          state_.PrefetchEvent(ahead.event_id_fingerprint);
+          __builtin_prefetch(ahead.event_id.data());
+        }
+        if (ahead.state == ParsedLine::State::kParsed) {
+          const char* seg = reinterpret_cast<const char*>(chunk->Segment(i + kNear));
+          for (size_t k = 0; k < 5; ++k) __builtin_prefetch(seg + 64 * k);
+          __builtin_prefetch(ahead.prepared.data());
           for (std::string_view s : ahead.subjects) state_.PrefetchName(s);
+        }
       }
       ++stats.lines;
       if (building_->n >= options_.batch_events ||
           building_->outcomes.size() >= 2 * options_.batch_events) {
         if (Status st = Rotate(sink, report, false); !st.ok()) return st;
       }
-      if (p.early) {
-        reject(p, std::move(*p.early));
+      if (p.state == ParsedLine::State::kEarly) {
+        reject(p, std::move(p.rejection));
         continue;
       }
       const std::string_view event_id = p.event_id;
-      if (const uint64_t pos = state_.FindEvent(event_id, loader)) {
+      if (const uint64_t pos = state_.FindEvent(event_id, loader, p.event_id_fingerprint)) {
         RecordDecoder dec;
         if (!LoadAny(pos, &stored_bytes) || !dec.Decode(stored_bytes))
           return Status::Corruption("cannot read record " + std::to_string(pos));
@@ -636,10 +666,9 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
         AppendEventJson(dec.record().getEvent(), &line_json);
         if (!parser.Parse(chunk->Text(p)) && line_json == parser.CanonicalJson()) {
           ++stats.duplicates;
-          building_->outcomes.push_back({p.line_no, OutcomeKind::kDuplicate, true,
-                                         std::string(event_id), pos,
-                                         HashFromData(dec.record().getHash()), {},
-                                         pos > durable_head_.position});
+          other(p.line_no, {OutcomeKind::kDuplicate, true, std::string(event_id), pos,
+                            HashFromData(dec.record().getHash()), {},
+                            pos > durable_head_.position});
         } else {
           reject(p, Rejection{Reason::kConflict, "event_id",
                               "event_id \"" + std::string(event_id) +
@@ -648,12 +677,11 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
         }
         continue;
       }
-      if (p.late) {
-        reject(p, std::move(*p.late));
+      if (p.state == ParsedLine::State::kLate) {
+        reject(p, std::move(p.rejection));
         continue;
       }
-      auto rec = p.message->getRoot<schema::Record>();
-      auto ev = rec.getEvent().asReader();
+      const schema::Event::Reader ev = p.event;
       if (auto r = state_.Check(ev, head_.position, loader)) {
         reject(p, std::move(*r));
         continue;
@@ -678,12 +706,11 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       } else {
         AddPending(pos, p.subjects);  // what IndexSubjects gives, found by the parse stage
       }
-      state_.Apply(pos, ev, loader);
+      state_.Apply(pos, ev, loader, p.event_id_fingerprint);
       head_.position = pos;
       head_.recorded_at_us = batch_time;
       ++stats.accepted;
-      b.outcomes.push_back(
-          {p.line_no, OutcomeKind::kAccepted, true, std::string(event_id), pos, {}, {}});
+      b.outcomes.push_back({p.line_no, pos});
     }
     bytes_read = chunk->bytes_read;
     parse.Release(chunk);

@@ -95,22 +95,30 @@ class LedgerImpl final : public Ledger {
   void PutSubjects(SubjectPostings* postings, uint64_t through, rocksdb::WriteBatch* wb) const;
   // Group commit, pipelined: the main thread stages batch N+1 while a writer thread makes
   // batch N durable. A batch's outcomes are reported once its write returns.
-  struct BufferedOutcome {
-    uint64_t line;
+  // A duplicate or a rejection, waiting for its batch to be reported.
+  struct OtherOutcome {
     OutcomeKind kind;
     bool has_event_id;
     std::string event_id;
-    uint64_t position;
-    Hash hash;  // accepted: filled in from the batch's hashes when it is durable
+    uint64_t position;          // duplicate: the original's
+    Hash hash;                  // duplicate: the original's, unless hash_pending
     Rejection rejection;
     bool hash_pending = false;  // a duplicate of a record that was not durable yet
+  };
+  // One per line, in line order: 16 bytes for the common case (accepted; its event_id and hash
+  // are the batch's), an index into `others` otherwise.
+  struct OutcomeRef {
+    static constexpr uint64_t kOther = uint64_t{1} << 63;
+    uint64_t line;
+    uint64_t ref;  // accepted: the position; else kOther | index into StagedBatch::others
   };
   // The validating thread stages records stamped with position and recorded_at; the writing
   // thread chains them (prevHash, hash) into the WriteBatch without touching the staged bytes,
   // which the validating thread may still read (duplicates, retraction targets).
   struct StagedBatch {
     rocksdb::WriteBatch wb{8 << 20};  // reserved: no regrowth in steady state
-    std::vector<BufferedOutcome> outcomes;
+    std::vector<OutcomeRef> outcomes;
+    std::vector<OtherOutcome> others;
     std::vector<std::string> records;  // reused across batches: no allocation once warm
     std::vector<std::string> event_ids;  // event_ids[i] is records[i]'s
     std::vector<Hash> hashes;          // hashes[i] is records[i]'s, set by the writer
@@ -126,6 +134,7 @@ class LedgerImpl final : public Ledger {
     void Reset(uint64_t first) {
       wb.Clear();
       outcomes.clear();
+      others.clear();
       subjects = {};
       n = 0;
       first_position = first;

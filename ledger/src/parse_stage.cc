@@ -16,7 +16,7 @@ ParseStage::ParseStage(int fd, size_t lines_per_chunk, size_t chunks) {
   for (size_t i = 0; i < chunks; ++i) {
     auto c = std::make_unique<ParsedChunk>();
     c->lines = std::vector<ParsedLine>(lines_per_chunk);  // ParsedLine does not move
-    c->arena.assign(lines_per_chunk * kWordsPerLine, capnp::word());
+    c->arena.assign(lines_per_chunk * ParsedChunk::kWordsPerLine, capnp::word());
     c->text.reserve(lines_per_chunk * 256);
     free_.push_back(c.get());
     storage_.push_back(std::move(c));
@@ -43,7 +43,8 @@ ParsedChunk* ParseStage::Next() {
 }
 
 void ParseStage::Release(ParsedChunk* c) {
-  for (size_t i = 0; i < c->n; ++i) c->lines[i].message.reset();  // zeroes its arena slice
+  // The lines' messages stay: the parsing thread resets each line as it reuses it (which
+  // zeroes its arena slice there, not on the validating thread).
   c->n = 0;
   c->text.clear();
   {
@@ -93,19 +94,20 @@ void ParseStage::Run(int fd) {
           break;
         }
         ParsedLine& p = c->lines[c->n];
-        kj::ArrayPtr<capnp::word> segment(c->arena.data() + c->n * kWordsPerLine, kWordsPerLine);
+        p.message.reset();  // zeroes the arena slice the line's previous message used
+        kj::ArrayPtr<capnp::word> segment(c->arena.data() + c->n * ParsedChunk::kWordsPerLine,
+                                          ParsedChunk::kWordsPerLine);
         ++c->n;
         p.line_no = line_no;
         p.text_offset = c->text.size();
         p.text_size = line.size();
         c->text.append(line);
-        p.early.reset();
-        p.late.reset();
         p.event_id.clear();
         p.has_event_id = false;
         if (auto r = parser.Parse(line)) {
+          p.state = ParsedLine::State::kEarly;
           p.has_event_id = LineEventId(parser, r->reason, &p.event_id);
-          p.early = std::move(r);
+          p.rejection = std::move(*r);
           continue;
         }
         p.has_event_id = true;
@@ -114,12 +116,15 @@ void ParseStage::Run(int fd) {
         p.message.emplace(segment);
         auto rec = p.message->initRoot<schema::Record>();
         if (auto r = parser.BuildEvent(rec.initEvent())) {
-          p.late = std::move(r);
+          p.state = ParsedLine::State::kLate;
+          p.rejection = std::move(*r);
           p.message.reset();
         } else {
+          p.state = ParsedLine::State::kParsed;
           PrepareRecord(&*p.message, &p.prepared);
+          p.event = rec.getEvent().asReader();
           p.subjects.clear();
-          EventSubjects(rec.getEvent().asReader(), &p.subjects);
+          EventSubjects(p.event, &p.subjects);
         }
       }
       c->bytes_read = reader.bytes_read();

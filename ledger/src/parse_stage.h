@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -33,33 +34,55 @@ inline double ThreadCpuSeconds() {
   return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
 }
 
-struct ParsedLine {
+// One input line after the stateless checks. The fields the validating thread reads for every
+// line come first, within the first kHotLines cache lines, so that it can prefetch them a few
+// lines ahead (they were written by the parsing thread, on the other core).
+struct alignas(64) ParsedLine {
+  enum class State : uint8_t {
+    kEarly,   // rejected by check 1 or by the form of event_id (check 2): `rejection`
+    kLate,    // passed checks 1–2, rejected by check 3: `rejection` (after the duplicate check)
+    kParsed,  // passed checks 1–3: `event` and `prepared` are set
+  };
   uint64_t line_no = 0;
+  uint64_t event_id_fingerprint = 0;  // EventIdIndex::Fingerprint(event_id), unless kEarly
   // The line, for the rare duplicate comparison: ParsedChunk::Text. Lines are copied one after
   // the other into the chunk's buffer (a copy into a per-line string cost a cache miss each).
   size_t text_offset = 0, text_size = 0;
-  std::optional<Rejection> early;   // check 1 or the form of event_id (check 2)
-  bool has_event_id = false;        // the line has a string event_id (see LineOutcome)
+  State state = State::kEarly;
+  bool has_event_id = false;  // the line has a string event_id (see LineOutcome)
+  // kParsed: the record's event, a view into `message`.
+  schema::Event::Reader event;
   std::string event_id;
-  uint64_t event_id_fingerprint = 0;  // EventIdIndex::Fingerprint(event_id), when early is empty
-  std::optional<Rejection> late;    // check 3
-  // The record with its event written, when checks 1–3 passed. Its first segment lives in the
-  // chunk's arena.
-  std::optional<capnp::MallocMessageBuilder> message;
-  // Its canonical stored form with placeholder position, time and hashes (PrepareRecord).
+  // kParsed: the record's canonical stored form with placeholder position, time and hashes
+  // (PrepareRecord).
   std::string prepared;
-  // The subjects it names (EventSubjects), as views into `message`: for the subjects index and
-  // so that the validating thread can prefetch their state a few lines ahead.
+  // kParsed: the subjects it names (EventSubjects), as views into `message`: for the subjects
+  // index and so that the validating thread can prefetch their state a few lines ahead.
   std::vector<std::string_view> subjects;
+  // Cold.
+  Rejection rejection{};  // kEarly, kLate
+  // kParsed: the record with its event written. Its first segment lives in the chunk's arena.
+  std::optional<capnp::MallocMessageBuilder> message;
+
+  static constexpr size_t kHotLines = 3;
 };
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Winvalid-offsetof"
+static_assert(offsetof(ParsedLine, rejection) <= ParsedLine::kHotLines * 64,
+              "the hot fields of ParsedLine outgrew the lines the validating thread prefetches");
+#pragma GCC diagnostic pop
+
 struct ParsedChunk {
+  static constexpr size_t kWordsPerLine = 96;  // each line's first message segment
+  // Declared before `lines`: a line's message zeroes its slice of the arena when destroyed.
+  std::vector<capnp::word> arena;
   std::vector<ParsedLine> lines;
   size_t n = 0;                       // lines used
-  std::vector<capnp::word> arena;     // first segments of the messages, zeroed when unused
   uint64_t bytes_read = 0;            // input bytes read when the chunk was complete
   std::string text;                   // the lines' bytes, one after the other
   std::string_view Text(const ParsedLine& l) const { return {text.data() + l.text_offset, l.text_size}; }
+  const capnp::word* Segment(size_t i) const { return arena.data() + i * kWordsPerLine; }
 };
 
 class ParseStage {
@@ -81,7 +104,6 @@ class ParseStage {
 
  private:
   void Run(int fd);
-  static constexpr size_t kWordsPerLine = 96;
 
   std::vector<std::unique_ptr<ParsedChunk>> storage_;
   std::mutex mu_;

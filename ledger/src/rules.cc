@@ -73,9 +73,8 @@ void EventIdIndex::Reserve(size_t n) {
   }
 }
 
-void EventIdIndex::Insert(std::string_view event_id, uint64_t position) {
+void EventIdIndex::Insert(uint64_t fp, uint64_t position) {
   if ((count_ + 1) * 2 > slots_.size()) Grow();
-  const uint64_t fp = Fingerprint(event_id);
   const size_t mask = slots_.size() - 1;
   size_t i = fp & mask;
   while (slots_[i].pos != 0) i = (i + 1) & mask;
@@ -119,9 +118,11 @@ bool LedgerState::InNetwork(std::string_view subject) const {
   return InNetworkId(names_.Find(subject));
 }
 
-uint64_t LedgerState::FindEvent(std::string_view event_id, const EventLoader& load) const {
+uint64_t LedgerState::FindEvent(std::string_view event_id, const EventLoader& load,
+                                uint64_t fingerprint) const {
   std::string scratch;
-  return event_ids_.Find(event_id, [&](uint64_t pos) {
+  const uint64_t fp = fingerprint ? fingerprint : EventIdIndex::Fingerprint(event_id);
+  return event_ids_.Find(fp, [&](uint64_t pos) {
     return load(pos, &scratch) && scratch == event_id;
   });
 }
@@ -577,7 +578,8 @@ std::optional<Rejection> LedgerState::CheckRetraction(schema::Event::Reader e,
   return std::nullopt;
 }
 
-void LedgerState::Apply(uint64_t position, schema::Event::Reader e, const EventLoader& load) {
+void LedgerState::Apply(uint64_t position, schema::Event::Reader e, const EventLoader& load,
+                        uint64_t fingerprint) {
   UseEvent(e);  // keeps the cache Check filled for this same event
   PosMeta m{static_cast<uint8_t>(e.which()), false, Intern(e.getActor()), Interner::kNone,
             Interner::kNone};
@@ -694,7 +696,8 @@ void LedgerState::Apply(uint64_t position, schema::Event::Reader e, const EventL
       break;
   }
   meta_.push_back(m);
-  event_ids_.Insert(Sv(e.getEventId()), position);
+  event_ids_.Insert(fingerprint ? fingerprint : EventIdIndex::Fingerprint(Sv(e.getEventId())),
+                    position);
   names_.ClearCache();  // the event's memory is about to be reused
   cached_event_ = nullptr;
 }

@@ -69,13 +69,13 @@ class Interner {
 // confirm candidates against the record.
 class EventIdIndex {
  public:
-  void Insert(std::string_view event_id, uint64_t position);
-  // Calls confirm(position) for each candidate until it returns true; returns that position,
-  // or 0. A template so that the per-event lookup allocates nothing.
+  // Records `position` for the event_id whose Fingerprint is `fp`.
+  void Insert(uint64_t fp, uint64_t position);
+  // Calls confirm(position) for each candidate with fingerprint `fp` until it returns true;
+  // returns that position, or 0. A template so that the per-event lookup allocates nothing.
   template <typename Confirm>
-  uint64_t Find(std::string_view event_id, Confirm&& confirm) const {
+  uint64_t Find(uint64_t fp, Confirm&& confirm) const {
     if (slots_.empty()) return 0;
-    const uint64_t fp = Fingerprint(event_id);
     const size_t mask = slots_.size() - 1;
     for (size_t i = fp & mask; slots_[i].pos != 0; i = (i + 1) & mask) {
       if (slots_[i].fp == fp && confirm(slots_[i].pos)) return slots_[i].pos;
@@ -117,10 +117,13 @@ class LedgerState {
                                  const EventLoader& load_event_id) const;
 
   // Applies an accepted event at `position` (== previous position + 1).
-  void Apply(uint64_t position, schema::Event::Reader event, const EventLoader& load_event_id);
+  // `fingerprint`: the event_id's EventIdIndex::Fingerprint when the caller has it (0: computed).
+  void Apply(uint64_t position, schema::Event::Reader event, const EventLoader& load_event_id,
+             uint64_t fingerprint = 0);
 
   // The position of an accepted event_id, or 0.
-  uint64_t FindEvent(std::string_view event_id, const EventLoader& load_event_id) const;
+  uint64_t FindEvent(std::string_view event_id, const EventLoader& load_event_id,
+                     uint64_t fingerprint = 0) const;
   // A lookup of an event_id with this fingerprint (EventIdIndex::Fingerprint) is coming.
   void PrefetchEvent(uint64_t fingerprint) const { event_ids_.Prefetch(fingerprint); }
   // A lookup of the name `s` is coming (a subject or object id of an event a few lines ahead).
