@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli.h"
+#include "malloc_tuning.h"
 #include "smeledger/producers/generator.h"
 
 namespace smeledger::cli {
@@ -34,7 +35,8 @@ double ProcessCpuSeconds() {
 
 std::string Machine() {
   return "\"machine\":{\"cpu\":\"" + CpuModel() +
-         "\",\"cores\":" + std::to_string(std::thread::hardware_concurrency()) + "}";
+         "\",\"cores\":" + std::to_string(std::thread::hardware_concurrency()) +
+         ",\"allocator\":\"" + AllocatorSettings() + "\"}";
 }
 
 struct Scratch {

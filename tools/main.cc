@@ -2,9 +2,11 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.h"
+#include "malloc_tuning.h"
 
 int main(int argc, char** argv) {
   using namespace smeledger::cli;
+  TuneAllocatorOrReexec(argv);  // first, while nothing else has run: it may exec
   CLI::App app{"smeledger — an event-sourced, hash-chained service-record ledger"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand too

@@ -152,3 +152,29 @@ TEST_CASE("bench prints its figures: rate, CPU per stage, the rebuild's own peak
   CHECK(peak > 5);
   CHECK(peak < 1024);
 }
+
+TEST_CASE("the allocator is tuned through one re-exec, unless the user chose otherwise",
+          "[cli][bench]") {
+  TempDir dir;
+  ScopedEnv opt("SMELEDGER_MALLOC", nullptr), tunables("GLIBC_TUNABLES", nullptr);
+  auto allocator = [&] {
+    auto r = Smeledger(dir.path(), "-q bench ingest --events 2000");
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == 0);
+    return Field(r.out, "allocator");
+  };
+  CHECK(allocator() == "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1");
+  {
+    ScopedEnv system("SMELEDGER_MALLOC", "system");
+    CHECK(allocator() == "system");
+  }
+  {  // the user's own choice of either tunable stands
+    ScopedEnv own("GLIBC_TUNABLES", "glibc.malloc.arena_max=2");
+    CHECK(allocator() == "glibc.malloc.arena_max=2");
+  }
+  {  // other tunables are kept, after ours (so that they win where they overlap)
+    ScopedEnv other("GLIBC_TUNABLES", "glibc.malloc.tcache_count=0:glibc.rtld.nns=2");
+    CHECK(allocator() ==
+          "glibc.malloc.hugetlb=1:glibc.malloc.arena_max=1:glibc.malloc.tcache_count=0");
+  }
+}
