@@ -85,7 +85,10 @@ rocksdb::ColumnFamilyOptions CfOptions(bool point_lookups, KeyOrder order = KeyO
 rocksdb::ColumnFamilyOptions EventIdsCfOptions(bool writer) {
   rocksdb::ColumnFamilyOptions o = CfOptions(true);
   if (writer) o.memtable_factory = std::make_shared<rocksdb::VectorRepFactory>();
-  o.write_buffer_size = 64 << 20;
+  // Small memtables (~250,000 ids each): they sort and flush in the background while a big
+  // submission runs, instead of one sort of every id when the writer closes (~0.9 s per
+  // million, alone at the end of `submit`).
+  o.write_buffer_size = 16 << 20;
   return o;
 }
 
@@ -123,11 +126,15 @@ Status Ledger::Open(const LedgerOptions& options, const std::string& path,
 LedgerImpl::~LedgerImpl() {
   // A writer flushes every column family on close, so that no write-ahead log outlives it and
   // readers open without replaying logs (a reader's replayed memtables are slow to search).
+  // The column families flush side by side (two flush threads): a Flush call that waits does
+  // them one after the other, so the first call only schedules them and the second waits.
   if (db_ && !options_.read_only && !failed_) {
     rocksdb::FlushOptions fo;
+    fo.wait = false;
+    rocksdb::Status s = db_->Flush(fo, cfs_);
     fo.wait = true;
-    if (rocksdb::Status s = db_->Flush(fo, cfs_); !s.ok())
-      spdlog::warn("flushing the ledger on close failed: {}", s.ToString());
+    if (s.ok()) s = db_->Flush(fo, cfs_);
+    if (!s.ok()) spdlog::warn("flushing the ledger on close failed: {}", s.ToString());
   }
   for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf).PermitUncheckedError();
   db_.reset();
@@ -148,6 +155,9 @@ Status LedgerImpl::OpenImpl(const LedgerOptions& options, const std::string& pat
   dbo.create_if_missing = options.create_if_missing && !options.read_only;
   dbo.create_missing_column_families = !options.read_only;
   dbo.max_background_jobs = 2;
+  // Two flush threads: records and event_ids fill together and, on close, flush together.
+  dbo.max_background_flushes = 2;
+  dbo.max_background_compactions = 1;
   dbo.allow_concurrent_memtable_write = false;  // one writer thread; event_ids uses a vector memtable
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   dbo.keep_log_file_num = 2;
