@@ -602,6 +602,18 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
   const double validate_cpu0 = ThreadCpuSeconds();
   write_cpu_seconds_ = 0;
   ParseStage parse(fd);
+  // However Submit ends, no writer thread outlives it: a batch left unreported (an error path)
+  // is waited for and marks the ledger failed (its memory is ahead of what was reported).
+  struct DrainOnExit {
+    LedgerImpl* l;
+    ~DrainOnExit() {
+      if (l->in_flight_) {
+        l->in_flight_result_.wait();
+        l->in_flight_ = nullptr;
+        l->failed_ = true;
+      }
+    }
+  } drain{this};
   LineParser parser;  // only for the rare duplicate comparison
   std::vector<std::string_view> subjects;
   std::string line_json, stored_bytes, scratch;
