@@ -91,17 +91,11 @@ int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string
     return Fail(kEnvironment, "cannot open the ledger: " + s.message());
   OutcomeWriter writer(out, g.quiet);
   ledger::SubmitStats stats;
-  // Keep the default rule set's projection up to date (projections/README.md, "State"): it
-  // folds each batch once durable, from the progress callback (the validating thread, which
-  // otherwise waits for the writer), and is saved once the submission is done.
-  std::unique_ptr<projections::CatchUpSession> projection;
-  Status projection_status = projections::BeginDefaultCatchUp(*ledger, g.db, &projection);
   Progress progress(g, "submit");
   const double t0 = NowSeconds();
   off_t total = fd != STDIN_FILENO ? ::lseek(fd, 0, SEEK_END) : -1;
   if (total > 0) ::lseek(fd, 0, SEEK_SET);
   Status s = ledger->Submit(fd, &writer, &stats, [&](const ledger::SubmitStats& st) {
-    if (projection_status.ok()) projection_status = projection->Advance(st.durable_position);
     std::string text = std::to_string(st.lines) + " lines";
     if (total > 0) text += " (" + std::to_string(st.bytes * 100 / total) + "%)";
     text += ", " + Rate(st.lines, NowSeconds() - t0);
@@ -114,10 +108,9 @@ int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string
     return Fail(kEnvironment, "cannot write " + outcomes);
   if (out == stdout) std::fflush(stdout);
   if (!s.ok()) return Fail(ExitFor(s) == kUsage ? kUsage : kEnvironment, s.message());
-  if (projection_status.ok()) projection_status = projection->Finish(nullptr);
-  if (!projection_status.ok())
-    std::fprintf(stderr, "smeledger: warning: projection not updated: %s\n",
-                 projection_status.message().c_str());
+  // Keep the default rule set's projection up to date (projections/README.md, "State").
+  if (Status ps = projections::CatchUpDefault(*ledger, g.db); !ps.ok())
+    std::fprintf(stderr, "smeledger: warning: projection not updated: %s\n", ps.message().c_str());
   if (writer.more_rejections() > 0 && !g.quiet)
     std::fprintf(stderr, "... and %d more rejected lines (use --outcomes FILE to see all)\n",
                  writer.more_rejections());

@@ -627,7 +627,6 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
   RecordDecoder target_dec;
   const std::function<void()> report = [&] {
     stats.bytes = bytes_read;
-    stats.durable_position = durable_head_.position;
     if (progress) progress(stats);
   };
   building_->Reset(head_.position + 1);

@@ -83,14 +83,10 @@ class RocksProjectionStore final : public ProjectionStore {
       : db_(std::move(db)), read_only_(read_only) {}
 
   Status CatchUp(const ledger::Ledger& l, const RuleSet& rules, CatchUpStats* stats) override {
-    return Run(l, rules, false, stats);
+    return Advance(l, rules, false, stats);
   }
   Status Rebuild(const ledger::Ledger& l, const RuleSet& rules, CatchUpStats* stats) override {
-    return Run(l, rules, true, stats);
-  }
-  Status BeginCatchUp(const ledger::Ledger& l, const RuleSet& rules,
-                      std::unique_ptr<CatchUpSession>* out) override {
-    return Begin(l, rules, false, out);
+    return Advance(l, rules, true, stats);
   }
 
   Status Load(const ledger::Ledger& l, const RuleSet& rules, uint64_t as_of,
@@ -141,62 +137,30 @@ class RocksProjectionStore final : public ProjectionStore {
   }
 
  private:
-  // One catch-up (or rebuild): the saved fold loaded at Begin, advanced, saved at Finish.
-  class Session final : public CatchUpSession {
-   public:
-    Session(RocksProjectionStore* store, const ledger::Ledger& l, const RuleSet& rules)
-        : store_(store), l_(l), rules_(rules), prefix_(VersionPrefix(rules)) {}
-
-    Status Begin(bool rebuild) {
-      t0_ = Now();
-      had_ = store_->ReadCheckpoint(prefix_, &old_);
-      if (!rebuild && had_ && LedgerHasPrefix(l_, old_.position, old_.hash)) {
-        if (!store_->ReadState(prefix_, old_, &p_).ok()) p_.reset();
-      }
-      st_.rebuilt = !p_;
-      if (!p_) p_ = Projection::Empty();
-      st_.from_position = p_->position();
-      return Status::Ok();
-    }
-    Status Advance(uint64_t to) override { return p_->Advance(l_, to); }
-    Status Finish(CatchUpStats* stats) override {
-      if (Status s = p_->Advance(l_, 0); !s.ok()) return s;
-      st_.to_position = p_->position();
-      st_.records = st_.to_position - st_.from_position;
-      if (!(had_ && !st_.rebuilt && st_.records == 0)) {
-        if (Status s = store_->Save(prefix_, rules_, *p_, had_ ? old_.chunks : 0); !s.ok())
-          return s;
-      }
-      st_.seconds = Now() - t0_;
-      if (stats) *stats = st_;
-      return Status::Ok();
-    }
-
-   private:
-    RocksProjectionStore* store_;
-    const ledger::Ledger& l_;
-    const RuleSet& rules_;
-    const std::string prefix_;
-    Checkpoint old_;
-    bool had_ = false;
-    std::unique_ptr<Projection> p_;
-    CatchUpStats st_;
-    double t0_ = 0;
-  };
-
-  Status Begin(const ledger::Ledger& l, const RuleSet& rules, bool rebuild,
-               std::unique_ptr<CatchUpSession>* out) {
+  Status Advance(const ledger::Ledger& l, const RuleSet& rules, bool rebuild,
+                 CatchUpStats* stats) {
     if (read_only_) return Status::InvalidInput("the projection store is open read-only");
-    auto session = std::make_unique<Session>(this, l, rules);
-    if (Status s = session->Begin(rebuild); !s.ok()) return s;
-    *out = std::move(session);
+    const double t0 = Now();
+    const std::string prefix = VersionPrefix(rules);
+    std::unique_ptr<Projection> p;
+    Checkpoint old;
+    const bool had = ReadCheckpoint(prefix, &old);
+    if (!rebuild && had && LedgerHasPrefix(l, old.position, old.hash)) {
+      if (!ReadState(prefix, old, &p).ok()) p.reset();
+    }
+    CatchUpStats st;
+    st.rebuilt = !p;
+    if (!p) p = Projection::Empty();
+    st.from_position = p->position();
+    if (Status s = p->Advance(l, 0); !s.ok()) return s;
+    st.to_position = p->position();
+    st.records = st.to_position - st.from_position;
+    if (!(had && !st.rebuilt && st.records == 0)) {
+      if (Status s = Save(prefix, rules, *p, had ? old.chunks : 0); !s.ok()) return s;
+    }
+    st.seconds = Now() - t0;
+    if (stats) *stats = st;
     return Status::Ok();
-  }
-
-  Status Run(const ledger::Ledger& l, const RuleSet& rules, bool rebuild, CatchUpStats* stats) {
-    std::unique_ptr<CatchUpSession> session;
-    if (Status s = Begin(l, rules, rebuild, &session); !s.ok()) return s;
-    return session->Finish(stats);
   }
 
   Status Save(const std::string& prefix, const RuleSet& rules, const Projection& p,
@@ -302,35 +266,13 @@ Status ProjectionStore::Open(const std::string& ledger_dir, bool read_only,
   return Status::Ok();
 }
 
-namespace {
-
-// The default rule set's session, owning what it refers to.
-class DefaultSession final : public CatchUpSession {
- public:
-  Status Begin(const ledger::Ledger& ledger, const std::string& ledger_dir) {
-    auto rules = RuleSet::Shipped(kDefaultRuleSetId);
-    if (!rules.ok()) return rules.status();
-    rules_ = std::make_unique<RuleSet>(std::move(*rules));
-    if (Status s = ProjectionStore::Open(ledger_dir, false, &store_); !s.ok()) return s;
-    return store_->BeginCatchUp(ledger, *rules_, &inner_);
-  }
-  Status Advance(uint64_t to) override { return inner_->Advance(to); }
-  Status Finish(CatchUpStats* stats) override { return inner_->Finish(stats); }
-
- private:
-  std::unique_ptr<RuleSet> rules_;
-  std::unique_ptr<ProjectionStore> store_;
-  std::unique_ptr<CatchUpSession> inner_;  // declared last: refers to the two above
-};
-
-}  // namespace
-
-Status BeginDefaultCatchUp(const ledger::Ledger& ledger, const std::string& ledger_dir,
-                           std::unique_ptr<CatchUpSession>* out) {
-  auto session = std::make_unique<DefaultSession>();
-  if (Status s = session->Begin(ledger, ledger_dir); !s.ok()) return s;
-  *out = std::move(session);
-  return Status::Ok();
+Status CatchUpDefault(const ledger::Ledger& ledger, const std::string& ledger_dir,
+                      CatchUpStats* stats) {
+  auto rules = RuleSet::Shipped(kDefaultRuleSetId);
+  if (!rules.ok()) return rules.status();
+  std::unique_ptr<ProjectionStore> store;
+  if (Status s = ProjectionStore::Open(ledger_dir, false, &store); !s.ok()) return s;
+  return store->CatchUp(ledger, *rules, stats);
 }
 
 }  // namespace smeledger::projections

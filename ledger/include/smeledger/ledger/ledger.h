@@ -94,8 +94,6 @@ struct SubmitStats {
   uint64_t duplicates = 0;
   uint64_t rejected = 0;
   uint64_t bytes = 0;      // input bytes read
-  // The head position durable so far: a progress callback may read records up to it.
-  uint64_t durable_position = 0;
   std::array<uint64_t, kReasonCount> by_reason{};
   // Where the validating thread waited: for the writer (durable batches) and for the parser.
   // The stage that is rarely waited for is the bottleneck.

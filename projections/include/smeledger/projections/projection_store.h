@@ -5,8 +5,7 @@
 //
 //   std::unique_ptr<ProjectionStore> store;
 //   Status s = ProjectionStore::Open(ledger_dir, /*read_only=*/false, &store);
-//   s = store->CatchUp(ledger, rules, &stats);        // after a submit (or in steps:
-//                                                     //   BeginCatchUp, Advance, Finish)
+//   s = store->CatchUp(ledger, rules, &stats);        // after a submit
 //   std::unique_ptr<Projection> p;
 //   s = store->Load(ledger, rules, /*as_of=*/0, &p);  // for a report: saved state + the tail
 //
@@ -33,24 +32,6 @@ struct CatchUpStats {
   double seconds = 0;
 };
 
-// A catch-up in steps, for a caller that appends to the ledger meanwhile: `submit` folds each
-// batch as soon as it is durable, on its validating thread (which otherwise waits for the
-// writer), instead of reading the whole submission back afterwards.
-//   std::unique_ptr<CatchUpSession> c;
-//   s = store->BeginCatchUp(ledger, rules, &c);  // loads the saved fold, as CatchUp does
-//   s = c->Advance(durable_position);            // as often as records become durable
-//   s = c->Finish(&stats);                       // folds up to the head, saves
-// Nothing is saved before Finish. REQUIRES: the store, the ledger and the rules outlive the
-// session; Advance and Finish run on one thread at a time.
-class CatchUpSession {
- public:
-  virtual ~CatchUpSession() = default;
-  // Folds the records after the session's position up to `to` (REQUIRES: durable).
-  virtual Status Advance(uint64_t to) = 0;
-  // Folds up to the ledger's head and saves fold and checkpoint in one atomic write.
-  virtual Status Finish(CatchUpStats* stats) = 0;
-};
-
 class ProjectionStore {
  public:
   // `ledger_dir` is the ledger's directory; the store lives in `<ledger_dir>/projections`.
@@ -66,10 +47,6 @@ class ProjectionStore {
   // folds from position 1. REQUIRES: opened for writing.
   virtual Status CatchUp(const ledger::Ledger& ledger, const RuleSet& rules,
                          CatchUpStats* stats) = 0;
-
-  // CatchUp in steps (CatchUpSession). REQUIRES: opened for writing.
-  virtual Status BeginCatchUp(const ledger::Ledger& ledger, const RuleSet& rules,
-                              std::unique_ptr<CatchUpSession>* out) = 0;
 
   // Recomputes `rules`' version from position 1 into fresh state and saves it, replacing
   // what was saved for that version. REQUIRES: opened for writing.
@@ -87,10 +64,9 @@ class ProjectionStore {
   virtual std::vector<std::string> Versions() = 0;
 };
 
-// A catch-up session of the default rule set's projection in the store of `ledger_dir` (the
-// session owns store and rules): `submit` keeps that projection up to date with it. Errors are
+// After a successful submit: brings the default rule set's projection up to date. Errors are
 // the store's (the ledger is unaffected).
-Status BeginDefaultCatchUp(const ledger::Ledger& ledger, const std::string& ledger_dir,
-                           std::unique_ptr<CatchUpSession>* out);
+Status CatchUpDefault(const ledger::Ledger& ledger, const std::string& ledger_dir,
+                      CatchUpStats* stats = nullptr);
 
 }  // namespace smeledger::projections
