@@ -48,6 +48,11 @@ TEST_CASE("incremental projections equal a rebuild; as-of reproduces an older no
   CHECK(p1_pos == std::to_string(cut1));
   Ok(d, inc + "submit " + d + "/p2.jsonl");
   Ok(d, inc + "submit " + d + "/p3.jsonl");
+  // submit saves the default projection at the head: a report has nothing left to fold.
+  const Run folded =
+      Smeledger(d, "--db " + d + "/inc --format json -v report quarterly --period 2019-Q3");
+  CHECK(folded.err.find("saved state at position " + std::to_string(lines.size()) +
+                        ", 0 records folded") != std::string::npos);
   const std::string q3_inc = Ok(d, inc + "report quarterly --period 2019-Q3");
   const std::string y_inc = Ok(d, inc + "report annual --year 2019");
   const std::string c_inc = Ok(d, inc + "compliance --period 2019");
