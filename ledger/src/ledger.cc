@@ -307,7 +307,7 @@ void LedgerImpl::IndexSubjects(schema::Event::Reader ev,
   }
 }
 
-void LedgerImpl::AddPending(uint64_t position, const std::vector<std::string_view>& subjects) {
+void LedgerImpl::AddPending(uint64_t position, std::span<const std::string_view> subjects) {
   for (std::string_view s : subjects)
     pending_.push_back({position, state_.NameId(s)});  // the checks looked these up: cached
 }
@@ -726,7 +726,7 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
         IndexSubjects(ev, find_target, &subjects, &scratch, &target_dec);
         AddPending(pos, subjects);
       } else {
-        AddPending(pos, p.subjects);  // what IndexSubjects gives, found by the parse stage
+        AddPending(pos, {p.subjects.begin(), p.subjects.size()});  // found by the parse stage
       }
       state_.Apply(pos, ev, loader, p.event_id_fingerprint);
       head_.position = pos;

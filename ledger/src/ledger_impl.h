@@ -10,6 +10,7 @@
 
 #include <absl/container/flat_hash_map.h>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -89,7 +90,7 @@ class LedgerImpl final : public Ledger {
                      const std::function<uint64_t(std::string_view)>& find_target,
                      std::vector<std::string_view>* out, std::string* scratch,
                      RecordDecoder* target_dec) const;
-  void AddPending(uint64_t position, const std::vector<std::string_view>& subjects);
+  void AddPending(uint64_t position, std::span<const std::string_view> subjects);
   // Appends the index entries of `postings` (sorted here into key order) and the new watermark
   // to `wb`.
   void PutSubjects(SubjectPostings* postings, uint64_t through, rocksdb::WriteBatch* wb) const;

@@ -24,6 +24,7 @@
 #include "smeledger/ledger/outcome.h"
 #include "smeledger/ledger/status.h"
 #include "smeledger/schemas/record.capnp.h"
+#include "subjects.h"
 
 namespace smeledger::ledger {
 
@@ -58,13 +59,13 @@ struct alignas(64) ParsedLine {
   std::string prepared;
   // kParsed: the subjects it names (EventSubjects), as views into `message`: for the subjects
   // index and so that the validating thread can prefetch their state a few lines ahead.
-  std::vector<std::string_view> subjects;
+  SubjectViews subjects;
   // Cold.
   Rejection rejection{};  // kEarly, kLate
   // kParsed: the record with its event written. Its first segment lives in the chunk's arena.
   std::optional<capnp::MallocMessageBuilder> message;
 
-  static constexpr size_t kHotLines = 3;
+  static constexpr size_t kHotLines = 4;
 };
 
 #pragma GCC diagnostic push

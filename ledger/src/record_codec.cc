@@ -197,7 +197,8 @@ std::string CheckRecordBytes(std::string_view bytes, schema::Record::Reader reco
 
 namespace smeledger::ledger {
 
-void EventSubjects(schema::Event::Reader e, std::vector<std::string_view>* out) {
+template <class Out>
+void EventSubjects(schema::Event::Reader e, Out* out) {
   auto add = [&](capnp::Text::Reader t) {
     if (t.size() == 0) return;
     std::string_view s(t.begin(), t.size());
@@ -251,5 +252,8 @@ void EventSubjects(schema::Event::Reader e, std::vector<std::string_view>* out) 
     default: break;
   }
 }
+
+template void EventSubjects(schema::Event::Reader, std::vector<std::string_view>*);
+template void EventSubjects(schema::Event::Reader, SubjectViews*);
 
 }  // namespace smeledger::ledger
