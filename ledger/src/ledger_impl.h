@@ -8,7 +8,6 @@
 #include <functional>
 #include <future>
 
-#include <absl/container/flat_hash_map.h>
 #include <memory>
 #include <span>
 #include <string>
