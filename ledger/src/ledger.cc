@@ -259,8 +259,9 @@ Status LedgerImpl::ReplayState() {
   uint64_t expect = 1;
   std::string why, scratch;
   std::vector<std::string_view> subjects;
-  const EventLoader loader = [this](uint64_t p, std::string* id) { return LoadEventId(p, id); };
-  const auto find_target = [&](std::string_view id) { return state_.FindEvent(id, loader); };
+  const auto find_target = [&](std::string_view id) {
+    return state_.FindEvent(id, event_loader_);
+  };
   Status st = ScanRecords(1, 0, [&](uint64_t pos, std::string_view bytes) {
     if (pos != expect || !dec.Decode(bytes, &why)) {
       why = pos != expect ? "record " + std::to_string(expect) + " is missing" : why;
@@ -271,7 +272,7 @@ Status LedgerImpl::ReplayState() {
       IndexSubjects(ev, find_target, &subjects, &scratch, &target_dec);
       AddPending(pos, subjects);
     }
-    state_.Apply(pos, ev, loader);
+    state_.Apply(pos, ev, event_loader_);
     ++expect;
     return true;
   });
@@ -386,8 +387,7 @@ Status LedgerImpl::FindEvent(std::string_view event_id, uint64_t* position) cons
   // A writer answers from its in-memory event_id table (a fingerprint hit is confirmed against
   // the record): its event_ids memtable is an unsorted vector, sorted anew on every lookup.
   if (!options_.read_only) {
-    *position = state_.FindEvent(
-        event_id, [this](uint64_t p, std::string* id) { return LoadEventId(p, id); });
+    *position = state_.FindEvent(event_id, event_loader_);
     if (*position == 0) return Status::NotFound("no event " + std::string(event_id));
     return Status::Ok();
   }
@@ -620,9 +620,8 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
   int64_t batch_time = 0;
   uint64_t bytes_read = 0;
   wait_seconds_ = 0;
-  const EventLoader loader = [this](uint64_t p, std::string* id) { return LoadEventId(p, id); };
   const std::function<uint64_t(std::string_view)> find_target = [&](std::string_view id) {
-    return state_.FindEvent(id, loader);
+    return state_.FindEvent(id, event_loader_);
   };
   RecordDecoder target_dec;
   const std::function<void()> report = [&] {
@@ -680,7 +679,7 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
         continue;
       }
       const std::string_view event_id = p.event_id;
-      if (const uint64_t pos = state_.FindEvent(event_id, loader, p.event_id_fingerprint)) {
+      if (const uint64_t pos = state_.FindEvent(event_id, event_loader_, p.event_id_fingerprint)) {
         RecordDecoder dec;
         if (!LoadAny(pos, &stored_bytes) || !dec.Decode(stored_bytes))
           return Status::Corruption("cannot read record " + std::to_string(pos));
@@ -704,7 +703,7 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
         continue;
       }
       const schema::Event::Reader ev = p.event;
-      if (auto r = state_.Check(ev, head_.position, loader)) {
+      if (auto r = state_.Check(ev, head_.position, event_loader_)) {
         reject(p, std::move(*r));
         continue;
       }
@@ -728,7 +727,7 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       } else {
         AddPending(pos, {p.subjects.begin(), p.subjects.size()});  // found by the parse stage
       }
-      state_.Apply(pos, ev, loader, p.event_id_fingerprint);
+      state_.Apply(pos, ev, event_loader_, p.event_id_fingerprint);
       head_.position = pos;
       head_.recorded_at_us = batch_time;
       ++stats.accepted;

@@ -46,6 +46,10 @@ class LedgerImpl final : public Ledger {
   // Record bytes for a position: pending (not yet durable) or stored.
   bool LoadAny(uint64_t position, std::string* bytes) const;
   bool LoadEventId(uint64_t position, std::string* event_id) const;
+  // LoadEventId as the state's EventLoader (replay, lookups, checks and apply).
+  const EventLoader event_loader_ = [this](uint64_t p, std::string* id) {
+    return LoadEventId(p, id);
+  };
 
   LedgerOptions options_;
   std::string path_;
