@@ -113,12 +113,6 @@ bool PrepareRecord(capnp::MessageBuilder* message, std::string* framed) {
   return false;
 }
 
-Hash SealPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us,
-                  const Hash& prev_hash, Sha256* sha) {
-  StampPrepared(framed, position, recorded_at_us);
-  return SealStamped(framed, prev_hash, sha);
-}
-
 void StampPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us) {
   char* b = framed->data();
   std::memcpy(b + kPositionOffset, &position, 8);  // little-endian, like Cap'n Proto

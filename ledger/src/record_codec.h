@@ -41,24 +41,19 @@ class Sha256 {
   EVP_MD* md_;
 };
 
-// Two-step sealing, so that the costly part runs off the validating thread.
+// Sealing in steps, so that the costly parts run off the validating thread.
 //
 // The canonical layout of a Record does not depend on the values of position, recordedAtUs,
 // prevHash and hash as long as position and recordedAtUs are non-zero (their data words are
 // then never truncated) and both hashes are 32 bytes: the root pointer, the root's two data
 // words (position, recordedAtUs), its three pointers, prevHash's 4 words, the event subtree,
-// hash's 4 words. PrepareRecord canonicalises with placeholders; SealPrepared patches the real
-// values in and hashes. REQUIRES for SealPrepared: position ≥ 1 and recorded_at_us ≠ 0 (the
-// ledger never records time 0).
+// hash's 4 words. PrepareRecord (the parsing thread) canonicalises with placeholders;
+// StampPrepared (the validating thread) writes position and recordedAtUs; SealStamped (the
+// writing thread, on its own copy) writes prevHash, hashes and writes the hash. REQUIRES for
+// the last two: position ≥ 1 and recorded_at_us ≠ 0 (the ledger never records time 0).
 // `message`'s root is the Record. Returns true when the canonical copy went straight into
 // `framed`, false when it fell back to capnp::canonicalize (same bytes, slower).
 bool PrepareRecord(capnp::MessageBuilder* message, std::string* framed);
-Hash SealPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us,
-                  const Hash& prev_hash, Sha256* sha);
-
-// SealPrepared in two steps, so that the hash chain runs on the writing thread: StampPrepared
-// (the validating thread) writes position and recordedAtUs; SealStamped (the writing thread,
-// on its own copy) writes prevHash, hashes and writes the hash. Same REQUIRES.
 void StampPrepared(std::string* framed, uint64_t position, int64_t recorded_at_us);
 Hash SealStamped(std::string* framed, const Hash& prev_hash, Sha256* sha);
 

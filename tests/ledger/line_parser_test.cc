@@ -1102,9 +1102,10 @@ TEST_CASE("PrepareRecord's direct canonical copy is byte for byte capnp::canonic
       reference.assign(reinterpret_cast<const char*>(header), 8);
       reference.append(reinterpret_cast<const char*>(words.begin()), words.size() * 8);
       CHECK(direct == reference);
-      // And sealed, it is a record verify accepts as canonical.
+      // And stamped and sealed as the pipeline does, it is a record verify accepts as canonical.
       Sha256 sha;
-      SealPrepared(&direct, 7, 1'562'000'000'000'000, Hash{}, &sha);
+      StampPrepared(&direct, 7, 1'562'000'000'000'000);
+      SealStamped(&direct, Hash{}, &sha);
       RecordDecoder dec;
       REQUIRE(dec.Decode(direct));
       CHECK(CheckRecordBytes(direct, dec.record(), Hash{}, &sha, dec.message()).empty());
