@@ -652,6 +652,7 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
       // The parsing thread wrote the lines on the other core: fetch what this thread will read
       // ahead of time, the lines themselves far ahead, what they point to nearer.
       constexpr size_t kFar = 16, kNear = 8;
+      constexpr size_t kMessageLines = 5;  // a typical event's message: ~40 words
       if (i + kFar < chunk->n) {
         const char* far = reinterpret_cast<const char*>(&chunk->lines[i + kFar]);
         for (size_t k = 0; k < ParsedLine::kHotLines; ++k) __builtin_prefetch(far + 64 * k);
@@ -663,8 +664,8 @@ Status LedgerImpl::Submit(int fd, OutcomeSink* sink, SubmitStats* stats_out,
           __builtin_prefetch(ahead.event_id.data());
         }
         if (ahead.state == ParsedLine::State::kParsed) {
-          const char* seg = reinterpret_cast<const char*>(chunk->Segment(i + kNear));
-          for (size_t k = 0; k < 5; ++k) __builtin_prefetch(seg + 64 * k);
+          const char* seg = reinterpret_cast<const char*>(chunk->Segment(i + kNear).begin());
+          for (size_t k = 0; k < kMessageLines; ++k) __builtin_prefetch(seg + 64 * k);
           __builtin_prefetch(ahead.prepared.data());
           for (std::string_view s : ahead.subjects) state_.PrefetchName(s);
         }

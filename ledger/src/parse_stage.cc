@@ -95,8 +95,7 @@ void ParseStage::Run(int fd) {
         }
         ParsedLine& p = c->lines[c->n];
         p.message.reset();  // zeroes the arena slice the line's previous message used
-        kj::ArrayPtr<capnp::word> segment(c->arena.data() + c->n * ParsedChunk::kWordsPerLine,
-                                          ParsedChunk::kWordsPerLine);
+        const kj::ArrayPtr<capnp::word> segment = c->Segment(c->n);
         ++c->n;
         p.line_no = line_no;
         p.text_offset = c->text.size();

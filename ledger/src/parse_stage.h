@@ -83,7 +83,10 @@ struct ParsedChunk {
   uint64_t bytes_read = 0;            // input bytes read when the chunk was complete
   std::string text;                   // the lines' bytes, one after the other
   std::string_view Text(const ParsedLine& l) const { return {text.data() + l.text_offset, l.text_size}; }
-  const capnp::word* Segment(size_t i) const { return arena.data() + i * kWordsPerLine; }
+  // Line i's first message segment.
+  kj::ArrayPtr<capnp::word> Segment(size_t i) {
+    return {arena.data() + i * kWordsPerLine, kWordsPerLine};
+  }
 };
 
 class ParseStage {
