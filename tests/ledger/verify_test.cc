@@ -207,13 +207,15 @@ TEST_CASE("readers open beside a writer and catch up", "[verify][readers]") {
   CHECK(s.code() == Status::Code::kIo);
 }
 
-TEST_CASE("a clock at the epoch seals through the layout-safe path", "[verify]") {
+TEST_CASE("a clock at the epoch records 1 µs past it, and verify accepts the records",
+          "[verify]") {
   TempDir dir;
   FakeClock clock;
-  clock.now = 0;  // recorded_at 0 truncates a data word in canonical form
+  clock.now = 0;  // recorded_at 0 would truncate a data word in canonical form
   {
     auto l = OpenAt(dir.path(), &clock);
     for (const Out& o : SubmitText(*l, Province(5))) REQUIRE(o.accepted());
+    CHECK(l->head().recorded_at_us == 1);
     clock.now = 5;
     for (const Out& o : SubmitText(*l, E("late", "collaboration.recorded", "province",
                                          R"("provider":"inst:HF-1","kind":"matchmaking")")))
