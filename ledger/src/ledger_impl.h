@@ -99,6 +99,7 @@ class LedgerImpl final : public Ledger {
   void PutSubjects(SubjectPostings* postings, uint64_t through, rocksdb::WriteBatch* wb) const;
   // Group commit, pipelined: the main thread stages batch N+1 while a writer thread makes
   // batch N durable. A batch's outcomes are reported once its write returns.
+  //
   // A duplicate or a rejection, waiting for its batch to be reported.
   struct OtherOutcome {
     OutcomeKind kind;
