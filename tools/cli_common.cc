@@ -32,7 +32,9 @@ int ExitFor(const Status& s) {
     case Status::Code::kConflict: return kProblem;
     case Status::Code::kNotFound: return kProblem;
     case Status::Code::kRetryable:
-    case Status::Code::kIo: return kEnvironment;
+    case Status::Code::kIo:
+    case Status::Code::kNoSpace:
+    case Status::Code::kLocked: return kEnvironment;
   }
   return kEnvironment;
 }

@@ -6,7 +6,7 @@
 #include <cstring>
 
 #include "cli.h"
-#include "smeledger/ledger/canonical_json.h"
+#include "smeledger/ledger/outcome_json.h"
 #include "smeledger/projections/projection_store.h"
 
 namespace smeledger::cli {
@@ -27,34 +27,8 @@ class OutcomeWriter final : public ledger::OutcomeSink {
     }
     if (!out_) return;
     buf_.clear();
-    buf_ += "{\"line\":";
-    buf_ += std::to_string(o.line);
-    buf_ += ",\"event_id\":";
-    if (o.has_event_id)
-      AppendJsonString(&buf_, o.event_id);
-    else
-      buf_ += "null";
-    switch (o.kind) {
-      case ledger::OutcomeKind::kAccepted:
-      case ledger::OutcomeKind::kDuplicate:
-        buf_ += o.kind == ledger::OutcomeKind::kAccepted ? ",\"outcome\":\"accepted\""
-                                                         : ",\"outcome\":\"duplicate\"";
-        buf_ += ",\"position\":";
-        buf_ += std::to_string(o.position);
-        buf_ += ",\"hash\":\"";
-        buf_ += ledger::HexOf(o.hash);
-        buf_ += "\"}\n";
-        break;
-      case ledger::OutcomeKind::kRejected:
-        buf_ += ",\"outcome\":\"rejected\",\"reason\":\"";
-        buf_ += ledger::ReasonCode(o.rejection->reason);
-        buf_ += "\",\"field\":";
-        AppendJsonString(&buf_, o.rejection->field);
-        buf_ += ",\"message\":";
-        AppendJsonString(&buf_, o.rejection->message);
-        buf_ += "}\n";
-        break;
-    }
+    ledger::AppendOutcomeJson(o, &buf_);
+    buf_.push_back('\n');
     std::fwrite(buf_.data(), 1, buf_.size(), out_);
   }
   int more_rejections() const { return shown_ > kShownRejections ? shown_ - kShownRejections : 0; }

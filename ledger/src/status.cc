@@ -12,6 +12,8 @@ std::string Status::ToString() const {
     case Code::kCorruption: name = "corruption"; break;
     case Code::kNotFound: name = "not found"; break;
     case Code::kIo: name = "io error"; break;
+    case Code::kNoSpace: name = "no space"; break;
+    case Code::kLocked: name = "locked"; break;
   }
   return std::string(name) + ": " + message_;
 }
