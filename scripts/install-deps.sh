@@ -6,6 +6,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config git
   librocksdb-dev rocksdb-tools          # the ledger's storage; ldb / sst_dump for operators
   librdkafka-dev kcat                   # Kafka mode and the development broker; kcat to inspect
+  openjdk-17-jdk-headless maven         # the development Kafka broker (scripts/kafka-dev.sh)
   capnproto libcapnp-dev                # record encoding; `capnp convert` to read a record
   libspdlog-dev libfmt-dev              # logging
   catch2                                # tests (v2)
