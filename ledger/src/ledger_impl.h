@@ -1,22 +1,30 @@
 // Internal: the RocksDB-backed Ledger.
+//
+// LedgerImpl owns the database, the records and their event_id index, the head and the
+// validation state; every other stored structure is a batch participant (batch_participant.h)
+// with a column family of its own. Files: ledger.cc (open, reads), submit.cc (the submission
+// pipeline), replica.cc (AppendReplicated), verify.cc.
 #pragma once
 
 #include <rocksdb/db.h>
-
 #include <rocksdb/write_batch.h>
 
 #include <functional>
 #include <future>
-
 #include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "batch_participant.h"
 #include "line_parser.h"
+#include "outbox.h"
 #include "record_codec.h"
 #include "rules.h"
 #include "smeledger/ledger/ledger.h"
+#include "source_offsets.h"
+#include "staged_batch.h"
+#include "subjects_index.h"
 
 namespace smeledger::ledger {
 
@@ -28,8 +36,14 @@ class LedgerImpl final : public Ledger {
                          std::unique_ptr<Ledger>* out);
 
   Head head() const override { return head_; }
-  Status Submit(int fd, OutcomeSink* sink, SubmitStats* stats,
+  Status Submit(SubmissionSource* source, OutcomeSink* sink, SubmitStats* stats,
                 const SubmitProgress& progress) override;
+  Status SourcePosition(std::string_view source_name, uint64_t* next_token) const override;
+  Status ReadOutbox(uint64_t after_position, uint64_t from_token, size_t max_records,
+                    OutboxChunk* out) const override;
+  Status PruneOutbox(uint64_t below_token) override;
+  Status AppendReplicated(std::span<const ReplicatedRecord> records, std::string_view source_name,
+                          ReplicaStats* stats) override;
   Status ReadRecord(uint64_t position, std::string* bytes) const override;
   Status FindEvent(std::string_view event_id, uint64_t* position) const override;
   Status SubjectPositions(std::string_view subject, std::vector<uint64_t>* out) const override;
@@ -40,8 +54,9 @@ class LedgerImpl final : public Ledger {
 
  private:
   LedgerImpl() = default;
-  Status LoadHead();
-  Status ReplayState();  // writer: rebuild LedgerState from the records
+  Status OpenDatabase();   // column families, format and role markers
+  Status LoadHead();       // head_ and every participant's state (readers: again on Refresh)
+  Status Recover();        // writers: replay records to the state and to the participants
 
   // Record bytes for a position: pending (not yet durable) or stored.
   bool LoadAny(uint64_t position, std::string* bytes) const;
@@ -50,16 +65,24 @@ class LedgerImpl final : public Ledger {
   const EventLoader event_loader_ = [this](uint64_t p, std::string* id) {
     return LoadEventId(p, id);
   };
+  // The position of an event_id accepted so far (0: none), for participants' RecordViews:
+  // a ledger asks its state; a replica, which keeps none, its batch and its event_ids index.
+  uint64_t FindEventForRecord(std::string_view event_id) const;
+  const std::function<uint64_t(std::string_view)> find_event_ =
+      [this](std::string_view id) { return FindEventForRecord(id); };
+  const std::function<bool(uint64_t, std::string*)> load_any_ =
+      [this](uint64_t p, std::string* bytes) { return LoadAny(p, bytes); };
+  ParticipantEnv EnvFor(size_t participant) const;
 
   LedgerOptions options_;
   std::string path_;
   std::string secondary_dir_;  // readers only; removed on close
+  int lock_fd_ = -1;           // writers: the flock on <path>/WRITER.lock
   std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // default, records, event_ids, subjects
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // default, records, event_ids, participants'
   rocksdb::ColumnFamilyHandle* meta_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* records_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* event_ids_cf_ = nullptr;
-  rocksdb::ColumnFamilyHandle* subjects_cf_ = nullptr;
   SystemClock system_clock_;
   Clock* clock_ = nullptr;
 
@@ -67,98 +90,29 @@ class LedgerImpl final : public Ledger {
   // writing thread computes the chain (see StagedBatch).
   Head head_;
   Head durable_head_;         // newest durable record
-  LedgerState state_;
+  LedgerState state_;         // a ledger's validation state (a replica uses it to intern names)
 
-  // The subjects index is written in bulk (ledger/README.md, "The subjects index"): it covers
-  // positions ≤ subjects_through_; the writer holds the postings of later positions here and
-  // flushes them with a batch's records at the end of each Submit and every
-  // kSubjectsFlushPostings postings.
-  // Postings are appended as (position, name id) in position order — no per-subject list to
-  // find on the validating thread — and grouped by the writing thread when flushed.
-  struct Posting {
-    uint64_t position;
-    uint32_t id;  // state_'s name id
-  };
-  struct SubjectPostings {
-    std::vector<Posting> postings;
-    std::vector<std::string_view> names;  // names[id] for the ids in postings (interned views)
-  };
-  static constexpr size_t kSubjectsFlushPostings = size_t{1} << 21;
-  uint64_t subjects_through_ = 0;
-  std::vector<Posting> pending_;
-  SubjectPostings TakePending();  // the pending postings with their names, emptied
-  // Subjects a record names for the index: its own, and for a retraction its target's.
-  // `find_target` maps an event_id to a position (0 if unknown).
-  void IndexSubjects(schema::Event::Reader ev,
-                     const std::function<uint64_t(std::string_view)>& find_target,
-                     std::vector<std::string_view>* out, std::string* scratch,
-                     RecordDecoder* target_dec) const;
-  void AddPending(uint64_t position, std::span<const std::string_view> subjects);
-  // Appends the index entries of `postings` (sorted here into key order) and the new watermark
-  // to `wb`.
-  void PutSubjects(SubjectPostings* postings, uint64_t through, rocksdb::WriteBatch* wb) const;
-  // Group commit, pipelined: the main thread stages batch N+1 while a writer thread makes
+  // Batch participants, in the order they write; the typed pointers alias entries.
+  std::vector<std::unique_ptr<BatchParticipant>> participants_;
+  std::vector<rocksdb::ColumnFamilyHandle*> participant_cfs_;  // null: absent (an older reader)
+  std::vector<uint64_t> replay_from_;  // per participant: the records it must see again
+  SubjectsIndex* subjects_ = nullptr;
+  SourceOffsets* offsets_ = nullptr;
+  Outbox* outbox_ = nullptr;
+
+  // Group commit, pipelined: the appending thread stages batch N+1 while a writer thread makes
   // batch N durable. A batch's outcomes are reported once its write returns.
   //
-  // A duplicate or a rejection, waiting for its batch to be reported.
-  struct OtherOutcome {
-    OutcomeKind kind;
-    bool has_event_id;
-    std::string event_id;
-    uint64_t position;          // duplicate: the original's
-    Hash hash;                  // duplicate: the original's, unless hash_pending
-    Rejection rejection;
-    bool hash_pending = false;  // a duplicate of a record that was not durable yet
-  };
-  // One per line, in line order: 16 bytes for the common case (accepted; its event_id and hash
-  // are the batch's), an index into `others` otherwise.
-  struct OutcomeRef {
-    static constexpr uint64_t kOther = uint64_t{1} << 63;
-    uint64_t line;
-    uint64_t ref;  // accepted: the position; else kOther | index into StagedBatch::others
-  };
-  // The validating thread stages records stamped with position and recorded_at; the writing
-  // thread chains them (prevHash, hash) into the WriteBatch without touching the staged bytes,
-  // which the validating thread may still read (duplicates, retraction targets).
-  struct StagedBatch {
-    rocksdb::WriteBatch wb{8 << 20};  // reserved: no regrowth in steady state
-    std::vector<OutcomeRef> outcomes;
-    std::vector<OtherOutcome> others;
-    std::vector<std::string> records;  // reused across batches: no allocation once warm
-    std::vector<std::string> event_ids;  // event_ids[i] is records[i]'s
-    std::vector<Hash> hashes;          // hashes[i] is records[i]'s, set by the writer
-    // A subjects-index flush carried by this batch: the postings (none: no flush) and the
-    // watermark they bring the index to.
-    SubjectPostings subjects;
-    uint64_t subjects_through = 0;
-    bool carries_subjects() const { return !subjects.postings.empty(); }
-    size_t n = 0;                      // records staged
-    uint64_t first_position = 0;
-    Head head;                         // the head once this batch is durable (hash: writer's)
-    double write_cpu_seconds = 0;      // the writer's CPU time for this batch
-    void Reset(uint64_t first) {
-      wb.Clear();
-      outcomes.clear();
-      others.clear();
-      subjects = {};
-      n = 0;
-      first_position = first;
-    }
-    const std::string* Find(uint64_t position) const {
-      return position >= first_position && position < first_position + n
-                 ? &records[position - first_position]
-                 : nullptr;
-    }
-  };
   // Writer thread: turns a staged batch into its WriteBatch and writes it.
   rocksdb::Status WriteStaged(StagedBatch* b, const rocksdb::WriteOptions& wo);
   // Hands `building_` to the writer thread (after the previous write finished and its outcomes
-  // went out) and starts a fresh batch. `last`: the Submit's final batch (flushes the pending
-  // subjects postings).
-  Status Rotate(OutcomeSink* sink, const std::function<void()>& progress, bool last);
+  // went out) and starts a fresh batch. `quiet`: the source paused or ended (participants'
+  // deferred work, such as a subjects-index flush, goes with this batch).
+  Status Rotate(OutcomeSink* sink, const std::function<void()>& progress, bool quiet);
   // Waits for the batch in flight, if any, and reports its outcomes.
   Status WaitInFlight(OutcomeSink* sink, const std::function<void()>& progress);
   void Emit(StagedBatch& b, OutcomeSink* sink);
+  void ResetBatch(StagedBatch* b, uint64_t first_position);
 
   StagedBatch batches_[2];
   StagedBatch* building_ = &batches_[0];

@@ -115,7 +115,13 @@ namespace {
 
 class FdSource final : public SubmissionSource {
  public:
-  explicit FdSource(int fd) : reader_(fd) {}
+  explicit FdSource(int fd) : reader_(fd) {
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+      const off_t at = ::lseek(fd, 0, SEEK_CUR);
+      total_ = static_cast<uint64_t>(st.st_size - (at > 0 ? at : 0));
+    }
+  }
   Read Next(SourceLine* line, std::chrono::milliseconds wait) override {
     if (stop_requested()) return Read::kEnd;
     switch (reader_.NextWithin(&line->line_no, &line->text, wait)) {
@@ -127,9 +133,11 @@ class FdSource final : public SubmissionSource {
   }
   Status status() const override { return reader_.status(); }
   uint64_t bytes_read() const override { return reader_.bytes_read(); }
+  uint64_t total_bytes() const override { return total_; }
 
  private:
   LineReader reader_;
+  uint64_t total_ = 0;
 };
 
 }  // namespace

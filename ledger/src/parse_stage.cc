@@ -5,14 +5,15 @@
 #include <cstring>
 
 #include "line_parser.h"
-#include "line_reader.h"
 #include "record_codec.h"
 #include "rules.h"
 #include "subjects.h"
 
 namespace smeledger::ledger {
 
-ParseStage::ParseStage(int fd, size_t lines_per_chunk, size_t chunks) {
+ParseStage::ParseStage(SubmissionSource* source, std::chrono::milliseconds chunk_delay,
+                       size_t lines_per_chunk, size_t chunks)
+    : source_(source), chunk_delay_(chunk_delay) {
   for (size_t i = 0; i < chunks; ++i) {
     auto c = std::make_unique<ParsedChunk>();
     c->lines = std::vector<ParsedLine>(lines_per_chunk);  // ParsedLine does not move
@@ -21,7 +22,7 @@ ParseStage::ParseStage(int fd, size_t lines_per_chunk, size_t chunks) {
     free_.push_back(c.get());
     storage_.push_back(std::move(c));
   }
-  thread_ = std::thread([this, fd] { Run(fd); });
+  thread_ = std::thread([this] { Run(); });
 }
 
 ParseStage::~ParseStage() {
@@ -33,9 +34,9 @@ ParseStage::~ParseStage() {
   thread_.join();
 }
 
-ParsedChunk* ParseStage::Next() {
+ParsedChunk* ParseStage::Next(std::chrono::steady_clock::time_point deadline, bool* timed_out) {
   std::unique_lock<std::mutex> l(mu_);
-  cv_.wait(l, [&] { return !full_.empty() || done_; });
+  *timed_out = !cv_.wait_until(l, deadline, [&] { return !full_.empty() || done_; });
   if (full_.empty()) return nullptr;
   ParsedChunk* c = full_.front();
   full_.pop_front();
@@ -71,11 +72,26 @@ bool LineEventId(const LineParser& p, Reason r, std::string* out) {
 
 }  // namespace
 
-void ParseStage::Run(int fd) {
+// Reads one line, waiting at most `wait`; false at the end of input (a stop request included)
+// or when the consumer is gone. *idle: nothing came in time.
+bool ParseStage::ReadLine(SourceLine* line, std::chrono::milliseconds wait, bool* idle) {
+  *idle = false;
+  switch (source_->Next(line, wait)) {
+    case SubmissionSource::Read::kLine: return true;
+    case SubmissionSource::Read::kIdle: *idle = true; return true;
+    case SubmissionSource::Read::kEnd: return false;
+  }
+  return false;
+}
+
+void ParseStage::Run() {
   pthread_setname_np(pthread_self(), "ledger-parse");
-  LineReader reader(fd);
   LineParser parser;
   bool eof = false;
+  using Clock = std::chrono::steady_clock;
+  // How long the first line of a chunk is waited for at a time (a stop request is noticed
+  // between waits).
+  constexpr std::chrono::milliseconds kFirstWait(100);
   try {
     while (!eof) {
       ParsedChunk* c;
@@ -86,18 +102,47 @@ void ParseStage::Run(int fd) {
         c = free_.front();
         free_.pop_front();
       }
-      uint64_t line_no;
-      std::string_view line;
+      SourceLine in;
+      Clock::time_point chunk_end{};
       while (c->n < c->lines.size()) {
-        if (!reader.Next(&line_no, &line)) {
-          eof = true;
-          break;
+        bool idle = false;
+        if (c->n == 0) {
+          if (!ReadLine(&in, kFirstWait, &idle)) {
+            eof = true;
+            break;
+          }
+          if (idle) {
+            std::lock_guard<std::mutex> l(mu_);
+            if (stop_) break;
+            continue;
+          }
+          chunk_end = Clock::now() + chunk_delay_;
+        } else {
+          // Lines already waiting come at once; a pause hands the chunk over by chunk_end.
+          if (!ReadLine(&in, std::chrono::milliseconds(0), &idle)) {
+            eof = true;
+            break;
+          }
+          if (idle) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                chunk_end - Clock::now());
+            if (left.count() <= 0) break;
+            if (!ReadLine(&in, left, &idle)) {
+              eof = true;
+              break;
+            }
+            if (idle) break;
+          }
         }
+        const uint64_t line_no = in.line_no;
+        const std::string_view line = in.text;
         ParsedLine& p = c->lines[c->n];
         p.message.reset();  // zeroes the arena slice the line's previous message used
         const kj::ArrayPtr<capnp::word> segment = c->Segment(c->n);
         ++c->n;
         p.line_no = line_no;
+        p.has_token = in.has_token;
+        p.token = in.token;
         p.text_offset = c->text.size();
         p.text_size = line.size();
         c->text.append(line);
@@ -126,7 +171,7 @@ void ParseStage::Run(int fd) {
           EventSubjects(p.event, &p.subjects);
         }
       }
-      c->bytes_read = reader.bytes_read();
+      c->bytes_read = source_->bytes_read();
       {
         std::lock_guard<std::mutex> l(mu_);
         if (c->n > 0) {
@@ -146,7 +191,7 @@ void ParseStage::Run(int fd) {
   }
   cpu_seconds_ = ThreadCpuSeconds();
   std::lock_guard<std::mutex> l(mu_);
-  if (status_.ok()) status_ = reader.status();
+  if (status_.ok()) status_ = source_->status();
   done_ = true;
   cv_.notify_all();
 }

@@ -1,12 +1,15 @@
-// Internal: the first stage of the submission pipeline. A thread of its own reads the input,
-// splits lines and runs the stateless checks (EVENTS.md 1–3) ahead of the validating thread,
-// handing over chunks of parsed lines, each with its Cap'n Proto record already built.
+// Internal: the first stage of the submission pipeline. A thread of its own reads the source's
+// lines and runs the stateless checks (EVENTS.md 1–3) ahead of the validating thread, handing
+// over chunks of parsed lines, each with its Cap'n Proto record already built. A chunk is
+// handed over when full, at the end of input, or `chunk_delay` after its first line when the
+// source is slow, so a trickle of lines still reaches the ledger promptly.
 //
 // Thread safety: Next() and Release() are called by one consumer thread. The stage owns its
 // thread; destroying the stage stops and joins it (also mid-input).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <condition_variable>
 #include <cstdint>
@@ -22,6 +25,7 @@
 #include <capnp/message.h>
 
 #include "smeledger/ledger/outcome.h"
+#include "smeledger/ledger/source.h"
 #include "smeledger/ledger/status.h"
 #include "smeledger/schemas/record.capnp.h"
 #include "subjects.h"
@@ -45,12 +49,14 @@ struct alignas(64) ParsedLine {
     kParsed,  // passed checks 1–3: `event` and `prepared` are set
   };
   uint64_t line_no = 0;
+  uint64_t token = 0;                 // the source's token of the line, if has_token
   uint64_t event_id_fingerprint = 0;  // EventIdIndex::Fingerprint(event_id), unless kEarly
   // The line, for the rare duplicate comparison: ParsedChunk::Text. Lines are copied one after
   // the other into the chunk's buffer (a copy into a per-line string cost a cache miss each).
   size_t text_offset = 0, text_size = 0;
   State state = State::kEarly;
   bool has_event_id = false;  // the line has a string event_id (see LineOutcome)
+  bool has_token = false;
   // kParsed: the record's event, a view into `message`.
   schema::Event::Reader event;
   std::string event_id;
@@ -91,14 +97,18 @@ struct ParsedChunk {
 
 class ParseStage {
  public:
-  // Starts reading `fd` (not owned). Chunks hold up to `lines_per_chunk` lines.
-  ParseStage(int fd, size_t lines_per_chunk = 2048, size_t chunks = 4);
+  // Starts reading `source` (not owned; outlives the stage). Chunks hold up to
+  // `lines_per_chunk` lines.
+  explicit ParseStage(SubmissionSource* source,
+                      std::chrono::milliseconds chunk_delay = std::chrono::milliseconds(5),
+                      size_t lines_per_chunk = 2048, size_t chunks = 4);
   ~ParseStage();
   ParseStage(const ParseStage&) = delete;
   ParseStage& operator=(const ParseStage&) = delete;
 
-  // The next chunk in input order, or nullptr at the end of input (then see status()).
-  ParsedChunk* Next();
+  // The next chunk in input order, or nullptr at the end of input (then see status()) or when
+  // none came by `deadline` (then *timed_out).
+  ParsedChunk* Next(std::chrono::steady_clock::time_point deadline, bool* timed_out);
   // Gives a chunk obtained from Next() back for reuse.
   void Release(ParsedChunk* chunk);
   // The read error that ended the input, if any. Valid once Next() returned nullptr.
@@ -107,8 +117,11 @@ class ParseStage {
   double cpu_seconds() const;
 
  private:
-  void Run(int fd);
+  void Run();
+  bool ReadLine(SourceLine* line, std::chrono::milliseconds wait, bool* idle);
 
+  SubmissionSource* source_;
+  const std::chrono::milliseconds chunk_delay_;
   std::vector<std::unique_ptr<ParsedChunk>> storage_;
   std::mutex mu_;
   std::condition_variable cv_;

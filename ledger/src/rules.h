@@ -140,6 +140,12 @@ class LedgerState {
   // Dense ids for names (subjects and objects), shared with the checks: between Check and
   // Apply of one event, the event's own strings resolve from a small cache.
   uint32_t NameId(std::string_view s) { return names_.Intern(s); }
+  // Forgets the name cache of the event being checked: the memory behind its views may be
+  // reused. Needed before NameId by callers outside Check … Apply (replays, replicas).
+  void ForgetEventNames() const {
+    names_.ClearCache();
+    cached_event_ = nullptr;
+  }
   uint32_t FindNameId(std::string_view s) const { return names_.Find(s); }
   std::string_view NameOf(uint32_t id) const { return names_.Name(id); }
 

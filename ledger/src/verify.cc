@@ -9,30 +9,11 @@
 
 #include "keys.h"
 #include "ledger_impl.h"
-#include "subjects.h"
+#include "rocks_util.h"
 
 namespace smeledger::ledger {
 
 namespace {
-
-struct MultisetDigest {
-  uint64_t count = 0, h1 = 0, h2 = 0;
-  void Add(std::string_view k, std::string_view v, Sha256* sha) {
-    std::string buf(k);
-    buf.push_back('\0');
-    buf.append(v);
-    const Hash d = sha->Digest(buf.data(), buf.size());
-    uint64_t a, b;
-    std::memcpy(&a, d.data(), 8);
-    std::memcpy(&b, d.data() + 8, 8);
-    h1 += a;
-    h2 ^= b * 0x9E3779B97F4A7C15ull + (b >> 7);
-    ++count;
-  }
-  bool operator==(const MultisetDigest& o) const {
-    return count == o.count && h1 == o.h1 && h2 == o.h2;
-  }
-};
 
 std::string_view Sv(capnp::Text::Reader t) { return {t.begin(), t.size()}; }
 
@@ -42,15 +23,14 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
   *report = VerifyReport{};
   const uint64_t total = head_.position;
   Sha256 sha;
-  RecordDecoder dec, target_dec;
+  RecordDecoder dec;
   LineParser parser;
   LedgerState state;
   Hash prev{};
   uint64_t expect = 1;
   int64_t last_recorded = 0;
-  MultisetDigest want_ids, want_subjects;
-  std::vector<std::string_view> subjects;
-  std::string why, json, scratch;
+  rocks::MultisetDigest want_ids;
+  std::string why, json;
   auto fail = [&](uint64_t pos, std::string problem) {
     report->ok = false;
     report->position = pos;
@@ -58,7 +38,7 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
     return false;
   };
   // Event ids of earlier positions, read back from the records (rare: duplicates, retractions).
-  auto loader = [this](uint64_t p, std::string* id) {
+  EventLoader loader = [this](uint64_t p, std::string* id) {
     std::string bytes;
     RecordDecoder d;
     if (!ReadRecord(p, &bytes).ok() || !d.Decode(bytes)) return false;
@@ -66,6 +46,16 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
     id->assign(e.begin(), e.size());
     return true;
   };
+  // What participants' verifiers may ask of earlier records: verify's own state, stored bytes.
+  const std::function<uint64_t(std::string_view)> find_event = [&](std::string_view t) {
+    return state.FindEvent(t, loader);
+  };
+  const std::function<bool(uint64_t, std::string*)> load = [this](uint64_t p, std::string* b) {
+    return ReadRecord(p, b).ok();
+  };
+  std::vector<std::unique_ptr<ParticipantVerifier>> verifiers;
+  for (size_t k = 0; k < participants_.size(); ++k)
+    verifiers.push_back(participants_[k]->NewVerifier(EnvFor(k)));
 
   Status st = ScanRecords(1, 0, [&](uint64_t pos, std::string_view bytes) {
     if (pos != expect)
@@ -100,12 +90,13 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
                            " (" + r->message + ")");
     // Index entries it implies.
     want_ids.Add(id, keys::PositionKey(pos), &sha);
-    if (pos <= subjects_through_) {  // the index covers positions up to its watermark
-      IndexSubjects(
-          ev, [&](std::string_view t) { return state.FindEvent(t, loader); }, &subjects,
-          &scratch, &target_dec);
-      for (std::string_view s : subjects) want_subjects.Add(keys::SubjectKey(s, pos), "", &sha);
-    }
+    RecordView view;
+    view.position = pos;
+    view.event = ev;
+    view.hash = HashFromData(rec.getHash());
+    view.find_event = &find_event;
+    view.load = &load;
+    for (auto& v : verifiers) v->OnRecord(view);
     state.Apply(pos, ev, loader);
     prev = HashFromData(rec.getHash());
     last_recorded = rec.getRecordedAtUs();
@@ -126,39 +117,14 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
                       HexOf(head_.hash) + ") does not match the last record";
     return Status::Ok();
   }
-  // Indexes.
-  auto scan = [&](rocksdb::ColumnFamilyHandle* cf, MultisetDigest* got) -> Status {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf));
+  // Indexes: event_ids here, the participants' column families by their verifiers.
+  rocks::MultisetDigest got_ids;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), event_ids_cf_));
     for (it->SeekToFirst(); it->Valid(); it->Next())
-      got->Add(std::string_view(it->key().data(), it->key().size()),
-               std::string_view(it->value().data(), it->value().size()), &sha);
-    return it->status().ok() ? Status::Ok() : Status::Io(it->status().ToString());
-  };
-  MultisetDigest got_ids, got_subjects;
-  if (Status s = scan(event_ids_cf_, &got_ids); !s.ok()) return s;
-  {  // subjects: one entry per subject per flush, holding a list of positions
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), subjects_cf_));
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const std::string_view k(it->key().data(), it->key().size());
-      const size_t z = k.find('\0');
-      bool ok = z != std::string_view::npos && k.size() == z + 9;
-      uint64_t last = 0;
-      if (ok)
-        ok = keys::ForEachSubjectPosition(
-            keys::GetU64(k.substr(z + 1)), {it->value().data(), it->value().size()},
-            [&](uint64_t p) {
-              last = p;
-              got_subjects.Add(keys::SubjectKey(k.substr(0, z), p), "", &sha);
-            });
-      if (!ok || last > subjects_through_) {
-        report->ok = false;
-        report->problem = ok ? "subjects index entry past the index's watermark (position " +
-                                   std::to_string(last) + ")"
-                             : "malformed subjects index entry";
-        return Status::Ok();
-      }
-    }
-    if (!it->status().ok()) return Status::Io(it->status().ToString());
+      got_ids.Add(std::string_view(it->key().data(), it->key().size()),
+                  std::string_view(it->value().data(), it->value().size()), &sha);
+    if (!it->status().ok()) return rocks::ToStatus(it->status(), "cannot read the event_id index");
   }
   if (!(got_ids == want_ids)) {
     report->ok = false;
@@ -167,12 +133,17 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
                       std::to_string(want_ids.count) + " expected)";
     return Status::Ok();
   }
-  if (!(got_subjects == want_subjects)) {
-    report->ok = false;
-    report->problem = "the subjects index does not match the records (" +
-                      std::to_string(got_subjects.count) + " entries, " +
-                      std::to_string(want_subjects.count) + " expected)";
-    return Status::Ok();
+  const Head at{expect - 1, prev, last_recorded};
+  for (auto& v : verifiers) {
+    std::string problem;
+    uint64_t position = 0;
+    if (Status s = v->Finish(at, &problem, &position); !s.ok()) return s;
+    if (!problem.empty()) {
+      report->ok = false;
+      report->position = position;
+      report->problem = problem;
+      return Status::Ok();
+    }
   }
   report->position = expect - 1;
   report->hash = prev;

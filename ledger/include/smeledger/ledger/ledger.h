@@ -10,14 +10,17 @@
 #pragma once
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "smeledger/ledger/outcome.h"
+#include "smeledger/ledger/source.h"
 #include "smeledger/ledger/status.h"
 
 namespace smeledger::ledger {
@@ -57,6 +60,16 @@ struct LedgerOptions {
   // once its write batch is in the synced WAL. Larger batches ingest faster; smaller ones
   // acknowledge sooner. Default: 16384.
   size_t batch_events = 16384;
+
+  // A batch is also closed this long after its first line arrived, however few lines it holds,
+  // so that a slow source (a quiet topic, a pipe) still gets its outcomes promptly.
+  // Default: 100 ms.
+  std::chrono::milliseconds batch_delay{100};
+
+  // A read replica (`smeledger project`): records arrive sealed through AppendReplicated and
+  // Submit is refused. Fixed when the directory is created: opening a ledger as a replica or a
+  // replica as a ledger fails (readers open either). Default: false.
+  bool replica = false;
 
   // fsync the WAL before a batch is acknowledged. Turning it off loses durability on power
   // failure (not on a process crash); only benchmarks compare with it off. Default: true.
@@ -131,14 +144,62 @@ class Ledger {
 
   virtual Head head() const = 0;
 
-  // Validates and appends every event line read from file descriptor `fd` (JSON Lines per
-  // EVENTS.md: a leading UTF-8 BOM is ignored, LF or CRLF endings, blank lines skipped).
-  // Every event line gets exactly one outcome through `sink` (may be null).
+  // Validates and appends every event line `source` gives until it ends (kEnd: end of input or
+  // a stop request; the batch in hand is finished first). Every line gets exactly one outcome
+  // through `sink` (may be null), in order, once it is durable. A batch closes when it holds
+  // batch_events accepted events or batch_delay after its first line; with a source that has
+  // a name (tokens), the source's next token is stored in the same write as the batch, even
+  // when the batch accepted nothing, and so are its outcomes (the outbox, ReadOutbox).
   // Returns non-ok only when the environment fails (read or write error); then every outcome
   // already reported is durable and nothing after it was written.
-  // REQUIRES: opened for writing.
-  virtual Status Submit(int fd, OutcomeSink* sink, SubmitStats* stats,
+  // REQUIRES: opened for writing, not a replica.
+  virtual Status Submit(SubmissionSource* source, OutcomeSink* sink, SubmitStats* stats,
                         const SubmitProgress& progress) = 0;
+
+  // Submit of the event lines read from file descriptor `fd` (NewFdSource).
+  Status Submit(int fd, OutcomeSink* sink, SubmitStats* stats, const SubmitProgress& progress);
+
+  // The next token stored for source `source_name` (see Submit), or kNotFound when none was.
+  virtual Status SourcePosition(std::string_view source_name, uint64_t* next_token) const = 0;
+
+  // Kafka mode's outbox (ledger/kafka/README.md): what is durable past `after_position` and
+  // from `from_token` on, read in one consistent view — up to `max_records` records from
+  // after_position + 1, and the outcomes (outcome_json.h, their tokens as "offset") of the
+  // lines with tokens ≥ from_token whose batches' records are all among these or earlier.
+  // Empty when there is nothing new. Safe to call from another thread while Submit runs.
+  struct OutboxChunk {
+    uint64_t first_position = 0;       // records[i] is at first_position + i
+    std::vector<std::string> records;  // stored bytes
+    struct Outcome {
+      uint64_t token;
+      std::string json;
+    };
+    std::vector<Outcome> outcomes;  // in token order
+    bool empty() const { return records.empty() && outcomes.empty(); }
+  };
+  virtual Status ReadOutbox(uint64_t after_position, uint64_t from_token, size_t max_records,
+                            OutboxChunk* out) const = 0;
+  // Forgets the outbox entries whose outcomes all have tokens below `below_token` (published).
+  // Safe from another thread while Submit runs.
+  virtual Status PruneOutbox(uint64_t below_token) = 0;
+
+  // Replicas: appends records copied from another ledger, `bytes` exactly as it stored them.
+  // Each is checked before it is kept: its position is the head's + 1, its prev_hash the head's
+  // hash, its encoding canonical and its hash right. A record at or below the head whose hash is
+  // the one stored there is skipped (a delivery repeated); any other is kCorruption naming the
+  // position, and the records before it are kept. The next token of `source_name` (the last
+  // record's token + 1) is stored in the same write as the records.
+  // REQUIRES: opened for writing as a replica.
+  struct ReplicatedRecord {
+    std::string_view bytes;
+    uint64_t token = 0;
+  };
+  struct ReplicaStats {
+    uint64_t appended = 0;
+    uint64_t skipped = 0;  // repeated deliveries
+  };
+  virtual Status AppendReplicated(std::span<const ReplicatedRecord> records,
+                                  std::string_view source_name, ReplicaStats* stats) = 0;
 
   // The stored bytes of the record at `position` (a Cap'n Proto message, schemas/record.capnp).
   virtual Status ReadRecord(uint64_t position, std::string* bytes) const = 0;

@@ -43,8 +43,10 @@ class SubmissionSource {
   // Why the source ended: ok at end of input or after RequestStop(), else the failure.
   virtual Status status() const = 0;
 
-  // Input bytes consumed so far (progress displays). Default: unknown (0).
+  // Input bytes consumed so far, and the input's whole size when known (a regular file), for
+  // progress displays and for sizing tables ahead. Default: 0, unknown.
   virtual uint64_t bytes_read() const { return 0; }
+  virtual uint64_t total_bytes() const { return 0; }
 
   // The name under which the ledger stores this source's tokens ("submissions/0", say); empty
   // for sources without tokens (files). At most 200 bytes.
