@@ -67,23 +67,25 @@ int RunSubmit(const GlobalOptions& g, const std::string& file, const std::string
   ledger::SubmitStats stats;
   Progress progress(g, "submit");
   const double t0 = NowSeconds();
-  off_t total = fd != STDIN_FILENO ? ::lseek(fd, 0, SEEK_END) : -1;
-  if (total > 0) ::lseek(fd, 0, SEEK_SET);
-  Status s = ledger->Submit(fd, &writer, &stats, [&](const ledger::SubmitStats& st) {
-    std::string text = std::to_string(st.lines) + " lines";
-    if (total > 0) text += " (" + std::to_string(st.bytes * 100 / total) + "%)";
-    text += ", " + Rate(st.lines, NowSeconds() - t0);
-    progress.Update(text);
-  });
+  std::unique_ptr<ledger::SubmissionSource> source = ledger::NewFdSource(fd);
+  const uint64_t total = source->total_bytes();
+  const projections::SubmitResult result = projections::SubmitAndCatchUp(
+      *ledger, g.db, source.get(), &writer, &stats, [&](const ledger::SubmitStats& st) {
+        std::string text = std::to_string(st.lines) + " lines";
+        if (total > 0) text += " (" + std::to_string(st.bytes * 100 / total) + "%)";
+        text += ", " + Rate(st.lines, NowSeconds() - t0);
+        progress.Update(text);
+      });
   progress.Done();
+  const Status& s = result.submit;
   const double secs = NowSeconds() - t0;
   if (fd != STDIN_FILENO) ::close(fd);
   if (out && out != stdout && std::fclose(out) != 0)
     return Fail(kEnvironment, "cannot write " + outcomes);
   if (out == stdout) std::fflush(stdout);
   if (!s.ok()) return Fail(ExitFor(s) == kUsage ? kUsage : kEnvironment, s.message());
-  // Keep the default rule set's projection up to date (projections/README.md, "State").
-  if (Status ps = projections::CatchUpDefault(*ledger, g.db); !ps.ok())
+  // The default rule set's projection is kept up to date (projections/README.md, "State").
+  if (const Status& ps = result.projection; !ps.ok())
     std::fprintf(stderr, "smeledger: warning: projection not updated: %s\n", ps.message().c_str());
   if (writer.more_rejections() > 0 && !g.quiet)
     std::fprintf(stderr, "... and %d more rejected lines (use --outcomes FILE to see all)\n",

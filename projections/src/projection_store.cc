@@ -275,4 +275,16 @@ Status CatchUpDefault(const ledger::Ledger& ledger, const std::string& ledger_di
   return store->CatchUp(ledger, *rules, stats);
 }
 
+SubmitResult SubmitAndCatchUp(ledger::Ledger& ledger, const std::string& ledger_dir,
+                              ledger::SubmissionSource* source, ledger::OutcomeSink* sink,
+                              ledger::SubmitStats* stats, const ledger::SubmitProgress& progress) {
+  SubmitResult r;
+  ledger::SubmitStats local;
+  if (!stats) stats = &local;
+  r.submit = ledger.Submit(source, sink, stats, progress);
+  // What was made durable before a failure is worth a catch-up too.
+  r.projection = CatchUpDefault(ledger, ledger_dir, &r.catch_up);
+  return r;
+}
+
 }  // namespace smeledger::projections

@@ -69,4 +69,16 @@ class ProjectionStore {
 Status CatchUpDefault(const ledger::Ledger& ledger, const std::string& ledger_dir,
                       CatchUpStats* stats = nullptr);
 
+// What every front end that appends does (`submit FILE`, `serve`): submits what `source` gives
+// until it ends (Ledger::Submit), then — when the ledger accepted anything — brings the default
+// projection at `ledger_dir` up to the new head, so reports start from a saved fold.
+struct SubmitResult {
+  Status submit;      // Ledger::Submit's: non-ok only when the environment failed
+  Status projection;  // the catch-up's (the ledger is unaffected by it); ok when not run
+  CatchUpStats catch_up;
+};
+SubmitResult SubmitAndCatchUp(ledger::Ledger& ledger, const std::string& ledger_dir,
+                              ledger::SubmissionSource* source, ledger::OutcomeSink* sink,
+                              ledger::SubmitStats* stats, const ledger::SubmitProgress& progress);
+
 }  // namespace smeledger::projections
