@@ -62,22 +62,20 @@ usage() {
 # ---------------------------------------------------------------------------------------------
 # Java, Maven and the classpath
 
-find_java() {
-  if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
-    JAVA=$JAVA_HOME/bin/java
-  elif command -v java >/dev/null 2>&1; then
-    JAVA=$(command -v java)
-  elif [ -x /usr/lib/jvm/java-17-openjdk-amd64/bin/java ]; then
-    JAVA=/usr/lib/jvm/java-17-openjdk-amd64/bin/java
-  else
-    die "no java found: run scripts/install-deps.sh (installs openjdk-17-jdk-headless and maven)"
-  fi
-  local v
-  v=$("$JAVA" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)
-  if [ -z "$v" ] || [ "$v" -lt 17 ]; then
-    die "$JAVA is Java ${v:-?}; Kafka 4 needs Java 17 or newer: run scripts/install-deps.sh or set JAVA_HOME"
-  fi
-  JAVA_ID=$( { readlink -f "$JAVA"; "$JAVA" -version 2>&1; } | sha256sum | cut -c1-10)
+find_java() { # sets JAVA (Java 17 or newer) and JAVA_ID (names the CDS archive)
+  local c v out
+  for c in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java 2>/dev/null || true)" \
+      /usr/lib/jvm/java-17-openjdk-*/bin/java /usr/lib/jvm/*/bin/java; do
+    [ -n "$c" ] && [ -x "$c" ] || continue
+    out=$("$c" -version 2>&1) || continue
+    v=$(sed -n 's/.*version "\([0-9]*\).*/\1/p' <<<"$out" | head -n1)
+    if [ -n "$v" ] && [ "$v" -ge 17 ]; then
+      JAVA=$c
+      JAVA_ID=$( { readlink -f "$c"; echo "$out"; } | sha256sum | cut -c1-10)
+      return 0
+    fi
+  done
+  die "no Java 17 or newer found (Kafka 4 needs it): run scripts/install-deps.sh (installs openjdk-17-jdk-headless and maven) or set JAVA_HOME"
 }
 
 # Sets KAFKA_VERSION and LIBS; copies the pom's runtime classpath into the cache once per pom hash.
@@ -259,14 +257,13 @@ format_storage() {
 
 broker_jvm_opts() {
   local heap=${KAFKA_DEV_HEAP:-512m}
-  # shellcheck disable=SC2206
   # Serial GC and C1 only (TieredStopAtLevel=1): measured faster start-up and no lower
   # throughput for these short-lived brokers on 2 cores (scripts/kafka/README.md). A later
   # -XX:TieredStopAtLevel=4 in KAFKA_DEV_JVM_OPTS brings C2 back for long benchmarks.
   JVM_OPTS=(-Xmx"$heap" -Xms"$heap" ${KAFKA_DEV_GC_OPTS:--XX:+UseSerialGC} -XX:TieredStopAtLevel=1
     -XX:+ExitOnOutOfMemoryError
     -Djava.awt.headless=true -Dlog4j2.configurationFile="$LOG4J_CONF"
-    ${KAFKA_DEV_JVM_OPTS:-})
+    ${KAFKA_DEV_JVM_OPTS:-}) # shellcheck disable=SC2206
 }
 
 # Class data sharing (AppCDS): the classes a broker loaded are archived once (dumped when the
@@ -287,8 +284,7 @@ cds_opts() {
       if pgrep -f -- "$(regex_quote "$f")" >/dev/null; then continue; fi # its broker still runs
       if "$JAVA" -XX:SharedArchiveFile="$f" -Xshare:on -Xlog:cds*=off -cp "$LIBS/*" -version \
           >/dev/null 2>&1; then
-        mv -f "$f" "$archive"
-        log "class data sharing archive ready: $archive"
+        mv -f "$f" "$archive" 2>/dev/null && log "class data sharing archive ready: $archive"
       else
         rm -f "$f"
       fi
