@@ -70,5 +70,6 @@ void AddBench(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddReport(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddCompliance(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddAudit(CLI::App& app, GlobalOptions& g, int* exit_code);
+void AddProduce(CLI::App& app, GlobalOptions& g, int* exit_code);  // Kafka: cmd_produce.cc
 
 }  // namespace smeledger::cli

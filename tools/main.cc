@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   AddReport(app, g, &exit_code);
   AddCompliance(app, g, &exit_code);
   AddAudit(app, g, &exit_code);
+  AddProduce(app, g, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,116 @@
+#include <spdlog/spdlog.h>
+
+#include <utility>
+
+#include "client_internal.h"
+#include "smeledger/ledger_kafka/client.h"
+#include "smeledger/ledger_kafka/errors.h"
+
+namespace smeledger::ledger_kafka {
+
+struct Consumer::Rep {
+  ClientContext ctx;
+  KafkaHandle rk;
+  MessagePtr current;  // the message the caller's ConsumedMessage views
+};
+
+Consumer::Consumer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+
+Status Consumer::Open(const KafkaOptions& options, const KafkaProperties& role_defaults,
+                      std::shared_ptr<spdlog::logger> logger, std::unique_ptr<Consumer>* out) {
+  // librdkafka serves assign() and consumer_poll() only through a consumer group handle, so a
+  // group.id is needed although nothing is ever committed or joined under it.
+  KafkaProperties defaults = {
+      {"group.id", options.topic_prefix + "assign-only"},
+      {"isolation.level", "read_committed"},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"enable.partition.eof", "false"},
+  };
+  for (const KafkaProperty& p : role_defaults) defaults.push_back(p);
+  auto rep = std::make_unique<Rep>();
+  rep->ctx.logger = std::move(logger);
+  if (Status s = NewClient(RD_KAFKA_CONSUMER, options, defaults, &rep->ctx, &rep->rk); !s.ok())
+    return s;
+  // Errors and logs queued on the main queue are served by consumer_poll.
+  rd_kafka_poll_set_consumer(rep->rk.get());
+  out->reset(new Consumer(std::move(rep)));
+  return Status::Ok();
+}
+
+Consumer::~Consumer() {
+  if (!rep_ || !rep_->rk) return;
+  rep_->current.reset();
+  rd_kafka_consumer_close(rep_->rk.get());
+  rep_->rk.reset();
+}
+
+Status Consumer::Assign(std::span<const TopicPartitionOffset> partitions) {
+  rep_->current.reset();
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+  for (const TopicPartitionOffset& p : partitions)
+    rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition)->offset =
+        p.offset;
+  const rd_kafka_resp_err_t err = rd_kafka_assign(rep_->rk.get(), list.get());
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaErrorStatus(err, "cannot assign partitions");
+  return Status::Ok();
+}
+
+Status Consumer::Poll(std::chrono::milliseconds wait, ConsumedMessage* message, Read* read) {
+  rep_->current.reset();
+  *read = Read::kIdle;
+  rd_kafka_message_t* m = rd_kafka_consumer_poll(rep_->rk.get(), static_cast<int>(wait.count()));
+  if (!m) return Status::Ok();
+  MessagePtr owned(m);
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::string what = "consuming";
+    if (m->rkt) {
+      what += " ";
+      what += rd_kafka_topic_name(m->rkt);
+      what += "/" + std::to_string(m->partition);
+    }
+    return KafkaErrorStatus(m->err, what, rd_kafka_message_errstr(m));
+  }
+  *message = ConsumedMessage{};
+  message->topic = rd_kafka_topic_name(m->rkt);
+  message->partition = m->partition;
+  message->offset = m->offset;
+  if (m->key) message->key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+  message->value = m->payload ? std::string_view(static_cast<const char*>(m->payload), m->len)
+                              : std::string_view();
+  rd_kafka_timestamp_type_t tstype;
+  message->timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+  message->rep = m;
+  rep_->current = std::move(owned);
+  *read = Read::kMessage;
+  return Status::Ok();
+}
+
+std::optional<std::string_view> ConsumedMessage::Header(std::string_view name) const {
+  if (!rep) return std::nullopt;
+  rd_kafka_headers_t* hdrs = nullptr;
+  if (rd_kafka_message_headers(static_cast<const rd_kafka_message_t*>(rep), &hdrs) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      !hdrs)
+    return std::nullopt;
+  const void* value = nullptr;
+  size_t size = 0;
+  if (rd_kafka_header_get_last(hdrs, std::string(name).c_str(), &value, &size) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR)
+    return std::nullopt;
+  return value ? std::string_view(static_cast<const char*>(value), size) : std::string_view();
+}
+
+Status Consumer::QueryWatermarks(std::string_view topic, int32_t partition,
+                                 std::chrono::milliseconds timeout, int64_t* low, int64_t* high) {
+  const rd_kafka_resp_err_t err =
+      rd_kafka_query_watermark_offsets(rep_->rk.get(), std::string(topic).c_str(), partition, low,
+                                       high, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    return KafkaErrorStatus(err, "cannot read the end offsets of " + std::string(topic));
+  return Status::Ok();
+}
+
+std::string Consumer::name() const { return rd_kafka_name(rep_->rk.get()); }
+
+}  // namespace smeledger::ledger_kafka
