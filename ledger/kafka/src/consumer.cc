@@ -62,6 +62,15 @@ Status Consumer::Poll(std::chrono::milliseconds wait, ConsumedMessage* message, 
   rd_kafka_message_t* m = rd_kafka_consumer_poll(rep_->rk.get(), static_cast<int>(wait.count()));
   if (!m) return Status::Ok();
   MessagePtr owned(m);
+  if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+    *message = ConsumedMessage{};
+    message->topic = m->rkt ? rd_kafka_topic_name(m->rkt) : "";
+    message->partition = m->partition;
+    message->offset = m->offset;
+    rep_->current = std::move(owned);
+    *read = Read::kEnd;
+    return Status::Ok();
+  }
   if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     std::string what = "consuming";
     if (m->rkt) {

@@ -146,9 +146,10 @@ class Consumer {
   // Reads exactly `partitions` from now on (replacing any earlier assignment).
   Status Assign(std::span<const TopicPartitionOffset> partitions);
 
-  enum class Read { kMessage, kIdle };
+  enum class Read { kMessage, kIdle, kEnd };
   // Waits at most `wait` for the next message. kMessage: *message holds it. kIdle: nothing in
-  // time. A non-ok status is an error the cluster reported for an assigned partition (e.g.
+  // time. kEnd: an assigned partition's end was reached (only with the role default or -X
+  // `enable.partition.eof=true`; *message then names the partition and its end offset). A non-ok status is an error the cluster reported for an assigned partition (e.g.
   // kRetryable while a broker is down; OFFSET_OUT_OF_RANGE is kFatal): the consumer goes on
   // reading after it, the caller decides whether to continue.
   Status Poll(std::chrono::milliseconds wait, ConsumedMessage* message, Read* read);
