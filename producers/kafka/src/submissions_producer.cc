@@ -161,7 +161,11 @@ Status SubmissionsProducer::Send(ledger::SubmissionSource* source, const Produce
       Status s = p.Produce(topic, 0, std::nullopt, line.text, {&header, 1}, opaque);
       if (s.ok()) break;
       if (!s.IsRetryable()) {  // only a full queue is: the cluster is slow or away
-        failure = s;
+        // E.g. a line longer than message.max.bytes: the lines before it are sent already.
+        const std::string where = "line " + std::to_string(line.line_no) + ": ";
+        failure = s.code() == Status::Code::kInvalidInput
+                      ? Status::InvalidInput(where + s.message())
+                      : Status::Io(where + s.message());
         break;
       }
       if (!queue_full_logged) {
