@@ -65,15 +65,16 @@ std::unique_ptr<ReplicaWriter> OpenWriter(const std::string& db, size_t batch = 
 
 // Adds messages[from, to) (appending whenever the batch is full), then appends the rest.
 Status Feed(ReplicaWriter& w, const std::vector<Message>& m, size_t from, size_t to) {
+  auto b = w.NewBatch();
   for (size_t i = from; i < to; ++i) {
-    if (w.full())
-      if (Status s = w.Append(); !s.ok()) return s;
-    if (Status s = w.Add(m[i].offset, m[i].key, m[i].value); !s.ok()) {
-      Status a = w.Append();
+    if (b->full())
+      if (Status s = w.Append(b.get()); !s.ok()) return s;
+    if (Status s = b->Add(m[i].offset, m[i].key, m[i].value); !s.ok()) {
+      Status a = w.Append(b.get());
       return a.ok() ? s : a;
     }
   }
-  return w.Append();
+  return w.Append(b.get());
 }
 
 std::string Records(const std::string& db) {
@@ -180,20 +181,22 @@ TEST_CASE("a key that is not its record's position is corruption naming both", "
   TempDir dir;
   const auto m = LedgerMessages(dir, "ledger", 1, 20);
   auto w = OpenWriter(dir / "replica");
-  REQUIRE(w->Add(0, m[0].key, m[0].value).ok());
-  Status s = w->Add(1, std::string("3"), m[1].value);
+  auto b = w->NewBatch();
+  REQUIRE(b->Add(0, m[0].key, m[0].value).ok());
+  Status s = b->Add(1, std::string("3"), m[1].value);
   REQUIRE(s.code() == Status::Code::kCorruption);
   CHECK(s.message() == "record 2 at offset 1 of t.records partition 0 has key \"3\", not its position");
-  s = w->Add(1, std::nullopt, m[1].value);
+  s = b->Add(1, std::nullopt, m[1].value);
   CHECK(s.message().find("has key (none)") != std::string::npos);
-  s = w->Add(1, std::string("02"), m[1].value);
+  s = b->Add(1, std::string("02"), m[1].value);
   CHECK(s.code() == Status::Code::kCorruption);
-  s = w->Add(1, std::string("2"), "not a record");
+  s = b->Add(1, std::string("2"), "not a record");
   CHECK(s.code() == Status::Code::kCorruption);
   CHECK(s.message().find("offset 1 of t.records partition 0 (key \"2\") is not a record") !=
         std::string::npos);
-  CHECK(w->pending() == 1);
-  REQUIRE(w->Append().ok());
+  CHECK(b->size() == 1);
+  REQUIRE(w->Append(b.get()).ok());
+  CHECK(b->empty());
   CHECK(w->head() == 1);
 }
 

@@ -38,6 +38,9 @@ std::string OffsetText(int64_t offset) {
   return offset == kOffsetBeginning ? "the beginning" : "offset " + std::to_string(offset);
 }
 
+// "-" before the first offset is known.
+std::string NextOffsetText(int64_t next) { return next < 0 ? "-" : std::to_string(next); }
+
 // Logs the head, offsets, lag and rate every status_interval from a thread of its own, so that
 // the end-offset query (a request to the partition's leader) never holds up the main loop.
 class StatusReporter {
@@ -56,6 +59,7 @@ class StatusReporter {
 
   void Start() { thread_ = std::thread([this] { Loop(); }); }
 
+  // Ends the thread and closes its consumer.
   void Stop() {
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -63,6 +67,7 @@ class StatusReporter {
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
+    consumer_.reset();
   }
 
  private:
@@ -72,6 +77,10 @@ class StatusReporter {
     std::unique_lock<std::mutex> l(mu_);
     while (!cv_.wait_for(l, interval_, [this] { return done_; })) {
       l.unlock();
+      // Serves the client's own events (its errors are logged then), assigned nothing.
+      ledger_kafka::ConsumedMessage unused;
+      ledger_kafka::Consumer::Read read;
+      consumer_->Poll(milliseconds(0), &unused, &read).IgnoreError();
       int64_t low = -1, high = -1;
       const Status s = consumer_->QueryWatermarks(topic_, 0, kWatermarkTimeout, &low, &high);
       const uint64_t head = writer_.head();
@@ -89,8 +98,7 @@ class StatusReporter {
               std::to_string(std::max<int64_t>(high - consumed, 0));
       }
       log_->info("head {}, projection at {}, next offset {}, {}, {:.0f} records/s", head,
-                 writer_.projected(), next < 0 ? std::string("-") : std::to_string(next), end,
-                 rate);
+                 writer_.projected(), NextOffsetText(next), end, rate);
       l.lock();
     }
   }
@@ -105,6 +113,181 @@ class StatusReporter {
   std::condition_variable cv_;
   bool done_ = false;
   std::thread thread_;
+};
+
+// The writer's thread: appends the batches the consumer hands over, one at a time, while the
+// consumer fills the next one (two batches in all); brings the projection up to date after a
+// batch when catch_up_interval has passed, and does the idle work when asked.
+class AppendThread {
+ public:
+  AppendThread(ReplicaWriter* writer, const RecordsReplicaOptions& options, std::string topic,
+               std::shared_ptr<spdlog::logger> log)
+      : writer_(writer),
+        options_(options),
+        topic_(std::move(topic)),
+        log_(std::move(log)),
+        spare_(writer->NewBatch()) {}
+
+  ~AppendThread() { Finish().IgnoreError(); }
+
+  void Start() {
+    started_ = last_catch_up_ = Clock::now();
+    head_at_start_ = head_at_log_ = writer_->head();
+    thread_ = std::thread([this] { Loop(); });
+  }
+
+  // Hands *batch over, replacing it with an empty one, once the previous batch is appended.
+  // Returns the writer's first error (nothing is appended after it).
+  Status Hand(std::unique_ptr<ReplicaBatch>* batch) {
+    const Clock::time_point t = Clock::now();
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return (!work_ && spare_) || !error_.ok(); });
+    hand_wait_seconds_ += SecondsSince(t);
+    if (!error_.ok()) return error_;
+    work_ = std::move(*batch);
+    *batch = std::move(spare_);
+    cv_.notify_all();
+    return Status::Ok();
+  }
+
+  // When the writer is free: the ledger's deferred work and the projection to the head.
+  void RequestIdleWork() {
+    std::lock_guard<std::mutex> l(mu_);
+    if (work_ || !error_.ok()) return;
+    idle_requested_ = true;
+    cv_.notify_all();
+  }
+
+  bool failed() const { return failed_.load(std::memory_order_relaxed); }
+
+  // Appends what was handed over, does the idle work a last time and ends the thread.
+  // Returns the writer's first error.
+  Status Finish() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      done_ = true;
+      cv_.notify_all();
+    }
+    if (thread_.joinable()) thread_.join();
+    return error_;
+  }
+
+  double hand_wait_seconds() const { return hand_wait_seconds_; }
+  double append_seconds() const { return append_seconds_; }
+  double catch_up_seconds() const { return catch_up_seconds_; }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> l(mu_);
+    for (;;) {
+      cv_.wait(l, [this] { return work_ || idle_requested_ || done_; });
+      Status s;
+      if (work_) {
+        ReplicaBatch* batch = work_.get();  // stays in work_ (Hand waits) until appended
+        l.unlock();
+        s = Append(batch);
+        if (s.ok() && Clock::now() - last_catch_up_ >= options_.catch_up_interval) s = CatchUp();
+        l.lock();
+        spare_ = std::move(work_);
+      } else if (idle_requested_ || done_) {
+        const bool last = !idle_requested_;
+        idle_requested_ = false;
+        l.unlock();
+        s = IdleWork();
+        l.lock();
+        if (last) {
+          if (error_.ok()) error_ = s;
+          failed_ = !error_.ok();
+          cv_.notify_all();
+          return;
+        }
+      }
+      if (!s.ok()) {
+        error_ = s;
+        failed_ = true;
+        cv_.notify_all();
+        return;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  Status Append(ReplicaBatch* batch) {
+    const Clock::time_point t = Clock::now();
+    const uint64_t before = writer_->head();
+    Status s = writer_->Append(batch);
+    if (writer_->head() != before) dirty_ = true;
+    append_seconds_ += SecondsSince(t);
+    return s;
+  }
+
+  Status CatchUp() {
+    const Clock::time_point t = Clock::now();
+    projections::CatchUpStats st;
+    Status s = writer_->CatchUp(&st);
+    catch_up_seconds_ += SecondsSince(t);
+    last_catch_up_ = Clock::now();
+    if (s.ok() && (st.records > 0 || st.rebuilt))
+      log_->debug("projection {}: {} records applied ({} \u2192 {}) in {:.3f} s{}",
+                  options_.writer.rules.id, st.records, st.from_position, st.to_position,
+                  st.seconds, st.rebuilt ? ", folded from position 1" : "");
+    return s;
+  }
+
+  // The topic is idle: the ledger's deferred work (once after records), then the projection.
+  Status IdleWork() {
+    if (dirty_) {
+      if (Status s = writer_->Pause(); !s.ok()) return s;
+      dirty_ = false;
+    }
+    if (writer_->projected() != writer_->head() || !caught_up_once_) {
+      if (Status s = CatchUp(); !s.ok()) return s;
+      caught_up_once_ = true;
+    }
+    LogCaughtUp();
+    return Status::Ok();
+  }
+
+  // Records and projection are at the end of what the topic holds: the first time after
+  // records arrived, then at most once per status interval.
+  void LogCaughtUp() {
+    const uint64_t head = writer_->head();
+    if (head == head_at_log_) return;
+    const Clock::time_point now = Clock::now();
+    if (logged_ && now - last_log_ < options_.status_interval) return;
+    const double secs = SecondsSince(started_);
+    const uint64_t n = head - head_at_start_;
+    log_->info("caught up with {}: head {}, projection at {}, next offset {}; {} records "
+               "appended in {:.2f} s since the start ({:.0f} records/s)",
+               topic_, head, writer_->projected(), NextOffsetText(writer_->next_offset()), n,
+               secs, secs > 0 ? n / secs : 0.0);
+    head_at_log_ = head;
+    last_log_ = now;
+    logged_ = true;
+  }
+
+  ReplicaWriter* writer_;
+  const RecordsReplicaOptions& options_;
+  const std::string topic_;
+  std::shared_ptr<spdlog::logger> log_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::unique_ptr<ReplicaBatch> spare_;  // empty, for the consumer's next batch
+  std::unique_ptr<ReplicaBatch> work_;   // handed over, being appended
+  bool idle_requested_ = false;
+  bool done_ = false;
+  Status error_;
+  std::atomic<bool> failed_{false};
+  std::thread thread_;
+
+  // The writer thread's own.
+  bool dirty_ = false;  // records appended since the last pause
+  bool caught_up_once_ = false;
+  Clock::time_point started_{}, last_catch_up_{}, last_log_{};
+  uint64_t head_at_start_ = 0, head_at_log_ = 0;
+  bool logged_ = false;
+  double hand_wait_seconds_ = 0, append_seconds_ = 0, catch_up_seconds_ = 0;
 };
 
 class RecordsReplicaImpl final : public RecordsReplica {
@@ -122,17 +305,21 @@ class RecordsReplicaImpl final : public RecordsReplica {
                 &end_reached_) {}
 
   Status Run(const std::atomic<bool>& stop, RecordsReplicaStats* out) override {
-    const Clock::time_point t0 = started_ = Clock::now();
-    // First the projection: a new rule set on a replica that holds records folds them now.
-    Status s = CatchUp();
-    if (s.ok()) {
-      const ledger_kafka::TopicPartitionOffset from{topic_, 0, writer_->resume_offset()};
-      s = consumer_->Assign({&from, 1});
-    }
+    const Clock::time_point t0 = Clock::now();
+    const ledger_kafka::TopicPartitionOffset from{topic_, 0, writer_->resume_offset()};
+    Status s = consumer_->Assign({&from, 1});
+    AppendThread appender(writer_.get(), options_, topic_, log_);
     if (s.ok()) {
       status_.Start();
-      s = Loop(stop);
+      appender.Start();
+      // First the projection: a new rule set on a replica that holds records folds them now.
+      appender.RequestIdleWork();
+      const Status consumed = Consume(stop, &appender);
+      const Status written = appender.Finish();
       status_.Stop();
+      consumer_.reset();  // its last log lines come before the summary
+      // The writer's error concerns an earlier message than the consumer's.
+      s = !written.ok() ? written : consumed;
     }
     if (out) {
       out->writer = writer_->stats();
@@ -141,20 +328,27 @@ class RecordsReplicaImpl final : public RecordsReplica {
       out->retries = retries_;
       out->seconds = SecondsSince(t0);
     }
+    log_->debug("run of {:.2f} s: consumer {:.2f} s in Poll, {:.2f} s waiting for the writer; "
+                "writer {:.2f} s appending, {:.2f} s projecting",
+                SecondsSince(t0), poll_seconds_, appender.hand_wait_seconds(),
+                appender.append_seconds(), appender.catch_up_seconds());
     const ReplicaWriterStats& w = writer_->stats();
     log_->info("{}: {} records appended, {} repeated deliveries skipped in {} batches; head {}, "
                "projection at {}, next offset {}",
                s.ok() ? "stopped" : "stopped on an error", w.appended, w.skipped, w.batches,
-               writer_->head(), writer_->projected(), writer_->next_offset());
+               writer_->head(), writer_->projected(), NextOffsetText(writer_->next_offset()));
     return s;
   }
 
  private:
-  Status Loop(const std::atomic<bool>& stop) {
-    Clock::time_point batch_started{}, last_catch_up = Clock::now();
-    bool dirty = false;  // records appended since the last pause
-    while (!stop.load(std::memory_order_relaxed)) {
-      const bool had_pending = writer_->pending() > 0;
+  // Reads messages into batches and hands each to the writer's thread until `stop`, an error
+  // of the consumer (returned) or of the writer (appender->failed()).
+  Status Consume(const std::atomic<bool>& stop, AppendThread* appender) {
+    std::unique_ptr<ReplicaBatch> batch = writer_->NewBatch();
+    Clock::time_point batch_started{};
+    Status error;
+    while (!stop.load(std::memory_order_relaxed) && !appender->failed()) {
+      const bool had_pending = !batch->empty();
       milliseconds wait = kPollSlice;
       if (had_pending) {
         const auto left = std::chrono::duration_cast<milliseconds>(
@@ -163,90 +357,39 @@ class RecordsReplicaImpl final : public RecordsReplica {
       }
       ledger_kafka::ConsumedMessage m;
       ledger_kafka::Consumer::Read read;
+      const Clock::time_point poll_start = Clock::now();
       const Status polled = consumer_->Poll(wait, &m, &read);
+      poll_seconds_ += SecondsSince(poll_start);
       // Idle: nothing came for a whole poll slice with nothing in hand, or the cluster is away.
       bool idle = false;
       if (!polled.ok()) {
         if (!polled.IsRetryable()) {
-          // Keep what is in hand, then stop: the cluster cannot give us what comes next.
-          if (Status s = AppendBatch(&dirty); !s.ok()) return s;
-          return Status::Io(polled.message());
+          // The cluster cannot give us what comes next: keep what is in hand, then stop.
+          error = Status::Io(polled.message());
+          break;
         }
         LogRetry(polled);
         idle = true;
       } else if (read == ledger_kafka::Consumer::Read::kMessage) {
         if (!had_pending) batch_started = Clock::now();
-        if (Status s = writer_->Add(m.offset, m.key, m.value); !s.ok()) {
-          if (Status a = AppendBatch(&dirty); !a.ok()) return a;
-          return s;
+        if (Status s = batch->Add(m.offset, m.key, m.value); !s.ok()) {
+          error = s;
+          break;
         }
-        if (!writer_->full() && Clock::now() - batch_started < options_.batch_delay) continue;
+        if (!batch->full() && Clock::now() - batch_started < options_.batch_delay) continue;
       } else if (read == ledger_kafka::Consumer::Read::kEnd) {
         end_reached_.store(m.offset);
-        LogEndReached(m.offset);
       } else {
         idle = !had_pending;
       }
-      // A full or timed-out batch, or the end of the topic: append it.
-      if (writer_->pending() > 0) {
-        if (Status s = AppendBatch(&dirty); !s.ok()) return s;
-        if (Clock::now() - last_catch_up >= options_.catch_up_interval) {
-          if (Status s = CatchUp(); !s.ok()) return s;
-          last_catch_up = Clock::now();
-        }
-      }
-      if (idle) {
-        // Deferred index work, then the projection to the head.
-        if (dirty) {
-          if (Status s = writer_->Pause(); !s.ok()) return s;
-          dirty = false;
-        }
-        if (writer_->projected() != writer_->head()) {
-          if (Status s = CatchUp(); !s.ok()) return s;
-          last_catch_up = Clock::now();
-        }
-      }
+      // A full or timed-out batch, or the end of the topic: to the writer.
+      if (!batch->empty())
+        if (!appender->Hand(&batch).ok()) break;
+      if (idle) appender->RequestIdleWork();
     }
-    // Stopped: finish the batch in hand and bring the projection to the head.
-    if (Status s = AppendBatch(&dirty); !s.ok()) return s;
-    if (dirty) {
-      if (Status s = writer_->Pause(); !s.ok()) return s;
-    }
-    return CatchUp();
-  }
-
-  // The first time the end of the topic is reached after records were appended, and then at
-  // most once per status interval: how far, how fast since the start.
-  void LogEndReached(int64_t end) {
-    const uint64_t appended = writer_->stats().appended;
-    if (appended == appended_at_end_log_) return;
-    const Clock::time_point now = Clock::now();
-    if (appended_at_end_log_ != 0 && now - last_end_log_ < options_.status_interval) return;
-    const double secs = SecondsSince(started_);
-    log_->info("at the end of {} (offset {}): head {}, {} records appended in {:.2f} s since the "
-               "start ({:.0f} records/s)",
-               topic_, end, writer_->head(), appended, secs, secs > 0 ? appended / secs : 0.0);
-    appended_at_end_log_ = appended;
-    last_end_log_ = now;
-  }
-
-  Status AppendBatch(bool* dirty) {
-    if (writer_->pending() == 0) return Status::Ok();
-    const uint64_t before = writer_->head();
-    Status s = writer_->Append();
-    if (writer_->head() != before) *dirty = true;
-    return s;
-  }
-
-  Status CatchUp() {
-    projections::CatchUpStats st;
-    Status s = writer_->CatchUp(&st);
-    if (!s.ok()) return s;
-    if (st.records > 0 || st.rebuilt)
-      log_->debug("projection {}: {} records applied ({} \u2192 {}) in {:.3f} s{}",
-                  options_.writer.rules.id, st.records, st.from_position, st.to_position,
-                  st.seconds, st.rebuilt ? ", folded from position 1" : "");
-    return Status::Ok();
+    // Stopped, or an error: what is in hand is appended all the same.
+    if (!batch->empty()) appender->Hand(&batch).IgnoreError();  // Finish reports its error
+    return error;
   }
 
   // Retryable consumer errors: the first at once, then one line per kRetryLogEvery with the
@@ -272,9 +415,7 @@ class RecordsReplicaImpl final : public RecordsReplica {
   uint64_t retries_ = 0;
   uint64_t unlogged_retries_ = 0;
   Clock::time_point last_retry_log_{};
-  Clock::time_point started_{};
-  uint64_t appended_at_end_log_ = 0;
-  Clock::time_point last_end_log_{};
+  double poll_seconds_ = 0;
 };
 
 }  // namespace

@@ -1,13 +1,84 @@
 #include "smeledger/projections_kafka/replica_writer.h"
 
-#include <capnp/serialize.h>
-
+#include <algorithm>
 #include <cstring>
-#include <vector>
 
 #include "record_position.h"
 
 namespace smeledger::projections_kafka {
+namespace {
+
+constexpr size_t kKeptWords = size_t{64} << 20 >> 3;  // a batch keeps up to 64 MiB for reuse
+
+std::string KeyText(std::optional<std::string_view> key) {
+  if (!key) return "(none)";
+  std::string k = "\"";
+  for (char c : key->substr(0, 40)) k += (c >= 0x20 && c < 0x7f && c != '"') ? c : '?';
+  if (key->size() > 40) k += "...";
+  return k + "\"";
+}
+
+// A position in decimal ASCII: digits only, no leading zero, at most UINT64_MAX.
+bool ParsePosition(std::optional<std::string_view> key, uint64_t* out) {
+  if (!key || key->empty() || key->size() > 20 || (*key)[0] == '0') return false;
+  uint64_t v = 0;
+  for (char c : *key) {
+    if (c < '0' || c > '9') return false;
+    const uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+ReplicaBatch::ReplicaBatch(std::string topic, size_t max_records, size_t max_bytes)
+    : topic_(std::move(topic)), max_records_(max_records), max_bytes_(max_bytes) {
+  pending_.reserve(std::min<size_t>(max_records, 1 << 16));
+}
+
+Status ReplicaBatch::Add(int64_t offset, std::optional<std::string_view> key,
+                         std::string_view value) {
+  const size_t words = (value.size() + 7) / 8;
+  const size_t at = used_words_;
+  if (words_.size() < at + words) words_.resize(std::max(at + words, words_.size() * 2));
+  if (words) {
+    words_[at + words - 1] = 0;
+    std::memcpy(words_.data() + at, value.data(), value.size());
+  }
+  const std::string_view copy(reinterpret_cast<const char*>(words_.data() + at), value.size());
+  uint64_t position = 0;
+  std::string why;
+  if (!RecordPosition(copy, &position, &why))
+    return Status::Corruption(Where(offset) + " (key " + KeyText(key) + ") is not a record: " +
+                              why);
+  uint64_t key_position = 0;
+  if (!ParsePosition(key, &key_position) || key_position != position)
+    return Status::Corruption("record " + std::to_string(position) + " at " + Where(offset) +
+                              " has key " + KeyText(key) + ", not its position");
+  used_words_ = at + words;
+  bytes_ += value.size();
+  pending_.push_back({offset, at, value.size()});
+  return Status::Ok();
+}
+
+void ReplicaBatch::Clear() {
+  pending_.clear();
+  used_words_ = 0;
+  bytes_ = 0;
+  // A batch far larger than usual (huge records) gives its memory back.
+  if (words_.size() > kKeptWords) {
+    words_.clear();
+    words_.shrink_to_fit();
+  }
+}
+
+std::string ReplicaBatch::Where(int64_t offset) const {
+  return "offset " + std::to_string(offset) + " of " + topic_ + " partition 0";
+}
+
 namespace {
 
 class ReplicaWriterImpl final : public ReplicaWriter {
@@ -15,74 +86,36 @@ class ReplicaWriterImpl final : public ReplicaWriter {
   ReplicaWriterImpl(const ReplicaWriterOptions& options, std::unique_ptr<ledger::Ledger> ledger,
                     std::unique_ptr<projections::ProjectionStore> store, int64_t resume)
       : options_(options),
+        topic_(options.source_name.substr(0, options.source_name.rfind('/'))),
         ledger_(std::move(ledger)),
         store_(std::move(store)),
         resume_(resume),
         head_(ledger_->head().position),
-        next_offset_(resume) {
-    pending_.reserve(options_.batch_records);
-    records_.reserve(options_.batch_records);
-  }
+        next_offset_(resume) {}
 
   int64_t resume_offset() const override { return resume_; }
 
-  Status Add(int64_t offset, std::optional<std::string_view> key,
-             std::string_view value) override {
-    ++stats_.messages;
-    // Each value is copied 8-byte aligned, so that its position can be read in place.
-    const size_t words = (value.size() + 7) / 8;
-    const size_t at = used_words_;
-    if (arena_.size() < at + words) arena_.resize(std::max(at + words, arena_.size() * 2));
-    if (words) {
-      arena_[at + words - 1] = 0;
-      std::memcpy(arena_.data() + at, value.data(), value.size());
-    }
-    uint64_t position = 0;
-    std::string why;
-    const std::string_view copy(reinterpret_cast<const char*>(arena_.data() + at), value.size());
-    if (!RecordPosition(copy, &position, &why))
-      return Status::Corruption(Where(offset) + " (key " + KeyText(key) +
-                                ") is not a record: " + why);
-    uint64_t key_position = 0;
-    if (!ParsePosition(key, &key_position) || key_position != position)
-      return Status::Corruption("record " + std::to_string(position) + " at " + Where(offset) +
-                                " has key " + KeyText(key) + ", not its position");
-    used_words_ = at + words;
-    bytes_ += value.size();
-    pending_.push_back({offset, at, value.size()});
-    return Status::Ok();
+  std::unique_ptr<ReplicaBatch> NewBatch() const override {
+    return std::make_unique<ReplicaBatch>(topic_, options_.batch_records, options_.batch_bytes);
   }
 
-  size_t pending() const override { return pending_.size(); }
-  bool full() const override {
-    return pending_.size() >= options_.batch_records || bytes_ >= options_.batch_bytes;
-  }
-
-  Status Append() override {
-    if (pending_.empty()) return Status::Ok();
+  Status Append(ReplicaBatch* batch) override {
+    if (batch->empty()) return Status::Ok();
     records_.clear();
-    for (const Pending& p : pending_)
-      records_.push_back({std::string_view(reinterpret_cast<const char*>(arena_.data() + p.at),
-                                           p.size),
-                          static_cast<uint64_t>(p.offset)});
+    for (size_t i = 0; i < batch->size(); ++i)
+      records_.push_back({batch->value(i), static_cast<uint64_t>(batch->offset(i))});
     ledger::Ledger::ReplicaStats rs;
     Status s = ledger_->AppendReplicated(records_, options_.source_name, &rs);
     const size_t done = rs.appended + rs.skipped;
+    stats_.messages += done;
     stats_.appended += rs.appended;
     stats_.skipped += rs.skipped;
     ++stats_.batches;
-    if (done > 0) next_offset_.store(pending_[done - 1].offset + 1);
+    if (done > 0) next_offset_.store(batch->offset(done - 1) + 1);
     head_.store(ledger_->head().position);
-    if (!s.ok() && s.code() == Status::Code::kCorruption && done < pending_.size())
-      s = Status::Corruption(s.message() + " (" + Where(pending_[done].offset) + ")");
-    pending_.clear();
-    used_words_ = 0;
-    bytes_ = 0;
-    // A batch far larger than usual (huge records) gives its memory back.
-    if (arena_.size() > kKeptArenaWords) {
-      arena_.clear();
-      arena_.shrink_to_fit();
-    }
+    if (!s.ok() && s.code() == Status::Code::kCorruption && done < batch->size())
+      s = Status::Corruption(s.message() + " (" + batch->Where(batch->offset(done)) + ")");
+    batch->Clear();
     return s;
   }
 
@@ -95,12 +128,11 @@ class ReplicaWriterImpl final : public ReplicaWriter {
     projections::CatchUpStats local;
     if (!stats) stats = &local;
     *stats = {};
-    if (projected_.load() == head_.load() && caught_up_once_) {
+    if (caught_up_once_ && projected_.load() == head_.load()) {
       stats->from_position = stats->to_position = projected_.load();
       return Status::Ok();
     }
-    Status s = store_->CatchUp(*ledger_, options_.rules, stats);
-    if (!s.ok()) return s;
+    if (Status s = store_->CatchUp(*ledger_, options_.rules, stats); !s.ok()) return s;
     caught_up_once_ = true;
     if (stats->records > 0) ++stats_.catch_ups;
     projected_.store(stats->to_position);
@@ -113,49 +145,12 @@ class ReplicaWriterImpl final : public ReplicaWriter {
   const ReplicaWriterStats& stats() const override { return stats_; }
 
  private:
-  struct Pending {
-    int64_t offset;
-    size_t at;  // in arena_, words
-    size_t size;
-  };
-  static constexpr size_t kKeptArenaWords = size_t{64} << 20 >> 3;  // 64 MiB
-
-  std::string Where(int64_t offset) const {
-    return "offset " + std::to_string(offset) + " of " +
-           options_.source_name.substr(0, options_.source_name.rfind('/')) + " partition 0";
-  }
-
-  static std::string KeyText(std::optional<std::string_view> key) {
-    if (!key) return "(none)";
-    std::string k = "\"";
-    for (char c : key->substr(0, 40)) k += (c >= 0x20 && c < 0x7f && c != '"') ? c : '?';
-    if (key->size() > 40) k += "...";
-    return k + "\"";
-  }
-
-  static bool ParsePosition(std::optional<std::string_view> key, uint64_t* out) {
-    if (!key || key->empty() || key->size() > 20 || (*key)[0] == '0') return false;
-    uint64_t v = 0;
-    for (char c : *key) {
-      if (c < '0' || c > '9') return false;
-      const uint64_t d = static_cast<uint64_t>(c - '0');
-      if (v > (UINT64_MAX - d) / 10) return false;
-      v = v * 10 + d;
-    }
-    *out = v;
-    return true;
-  }
-
   const ReplicaWriterOptions options_;
+  const std::string topic_;
   std::unique_ptr<ledger::Ledger> ledger_;
   std::unique_ptr<projections::ProjectionStore> store_;
   const int64_t resume_;
   ReplicaWriterStats stats_;
-
-  std::vector<uint64_t> arena_;  // the batch's values, each from a word boundary
-  size_t used_words_ = 0;
-  size_t bytes_ = 0;
-  std::vector<Pending> pending_;
   std::vector<ledger::Ledger::ReplicatedRecord> records_;
 
   std::atomic<uint64_t> head_{0};
@@ -170,7 +165,8 @@ Status ReplicaWriter::Open(const ReplicaWriterOptions& options,
                            std::unique_ptr<ReplicaWriter>* out) {
   if (options.db.empty()) return Status::InvalidInput("no replica directory given (--db)");
   if (options.source_name.empty()) return Status::InvalidInput("no source name given");
-  if (options.batch_records == 0) return Status::InvalidInput("batch_records must be positive");
+  if (options.batch_records == 0 || options.batch_bytes == 0)
+    return Status::InvalidInput("a batch must hold at least one record");
   ledger::LedgerOptions lo;
   lo.replica = true;
   lo.sync = options.sync;
@@ -178,14 +174,13 @@ Status ReplicaWriter::Open(const ReplicaWriterOptions& options,
   if (Status s = ledger::Ledger::Open(lo, options.db, &ledger); !s.ok()) return s;
   int64_t resume = kOffsetBeginning;
   uint64_t next = 0;
-  Status s = ledger->SourcePosition(options.source_name, &next);
-  if (s.ok()) {
+  if (Status s = ledger->SourcePosition(options.source_name, &next); s.ok()) {
     resume = static_cast<int64_t>(next);
   } else if (s.code() != Status::Code::kNotFound) {
     return s;
   }
   std::unique_ptr<projections::ProjectionStore> store;
-  if (s = projections::ProjectionStore::Open(options.db, false, &store); !s.ok()) return s;
+  if (Status s = projections::ProjectionStore::Open(options.db, false, &store); !s.ok()) return s;
   *out = std::make_unique<ReplicaWriterImpl>(options, std::move(ledger), std::move(store), resume);
   return Status::Ok();
 }

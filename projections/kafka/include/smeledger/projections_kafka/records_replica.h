@@ -1,17 +1,19 @@
 // RecordsReplica: `smeledger project`, a read replica over the records topic. It consumes
 // `<prefix>records` (partition 0, read_committed, assign-only: never a consumer group) from
-// the offset its directory stored, feeds a ReplicaWriter in batches (a batch closes at the
-// writer's limits, after batch_delay, or at the end of the topic), brings the projection up to
-// date after a batch when catch_up_interval has passed and whenever the topic is idle, and logs
-// its configuration, a status line (head, offsets, lag, rate) every status_interval, and every
-// retry with its cause.
+// the offset its directory stored, fills ReplicaBatches (a batch closes at the writer's limits,
+// after batch_delay, or at the end of the topic) and hands each to a writer thread, which
+// appends it while the next one fills, brings the projection up to date after a batch when
+// catch_up_interval has passed and whenever the topic is idle. It logs its configuration, a
+// status line (head, offsets, end offset, lag, rate) every status_interval from a thread of its
+// own, and the client's errors and retries with their causes.
 //
 //   std::unique_ptr<RecordsReplica> r;
 //   Status s = RecordsReplica::Open(options, logger, &r);  // directory, cluster, topics
 //   s = r->Run(stop_flag);                                  // until *stop or an error
 //
 // Memory is bounded whatever the lag: librdkafka's prefetch queue (queued.max.messages.kbytes),
-// one batch, and the projection's fold.
+// two batches (the one filling, the one being appended), RocksDB's memtables, and the
+// projection's fold (which grows with the ledger, not with the lag).
 #pragma once
 
 #include <atomic>
@@ -81,7 +83,8 @@ class RecordsReplica {
   // consumer error that cannot pass (an offset the topic no longer has, an unknown topic, not
   // authorized); the writer's environment errors. Retryable consumer errors (a broker down) are
   // logged, rate-limited, and waited out. What was appended before an error stays, with its
-  // offset. `stop` may be set from a signal handler (it is lock-free).
+  // offset. `stop` may be set from a signal handler (it is lock-free). Closes the consumers
+  // before it returns. REQUIRES: called once.
   virtual Status Run(const std::atomic<bool>& stop, RecordsReplicaStats* stats) = 0;
 };
 

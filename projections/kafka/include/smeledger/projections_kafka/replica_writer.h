@@ -1,21 +1,24 @@
 // ReplicaWriter: the write side of a read replica (`smeledger project`). It takes the messages
 // of the records topic in offset order (ledger/kafka/README.md, "Topics": key = the position in
-// decimal ASCII, value = the stored record bytes), checks each message's key against its
-// record, appends them in batches through Ledger::AppendReplicated (which checks position,
+// decimal ASCII, value = the stored record bytes) in batches, checks each message's key against
+// its record, appends a batch through Ledger::AppendReplicated (which checks position,
 // prev_hash, canonical encoding and hash, skips a repeated delivery and stores the next offset
 // in the same write) and keeps the projection of one rule set up to date in `<db>/projections`.
 // It knows nothing of Kafka's client: RecordsReplica (records_replica.h) feeds it.
 //
 //   std::unique_ptr<ReplicaWriter> w;
 //   Status s = ReplicaWriter::Open(options, &w);
-//   int64_t from = w->resume_offset();                  // -2: from the topic's beginning
-//   s = w->Add(offset, key, value);                     // each consumed message, in order
-//   if (w->full()) s = w->Append(&stats);               // a durable batch
-//   s = w->Pause();                                     // the topic is idle
-//   s = w->CatchUp(&catch_up);                          // the projection to the head
+//   int64_t from = w->resume_offset();             // kOffsetBeginning: from the topic's start
+//   std::unique_ptr<ReplicaBatch> b = w->NewBatch();
+//   s = b->Add(offset, key, value);                // each consumed message, in order
+//   if (b->full()) s = w->Append(b.get());         // one durable write; empties the batch
+//   s = w->Pause();                                // the topic is idle
+//   s = w->CatchUp(&catch_up);                     // the projection to the head
 //
-// Thread safety: one thread calls the non-const methods; head() and next_offset() may be read
-// from any thread.
+// Thread safety: a batch is filled by one thread at a time and may be appended by another
+// (RecordsReplica fills the next batch while the last one is appended). Append, Pause and
+// CatchUp are called by one thread at a time; head(), projected() and next_offset() may be
+// read from any thread.
 #pragma once
 
 #include <atomic>
@@ -24,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "smeledger/ledger/ledger.h"
 #include "smeledger/ledger/status.h"
@@ -56,9 +60,58 @@ struct ReplicaWriterOptions {
   bool sync = true;
 };
 
+// Messages of the records topic waiting to be appended: each message's value copied (8-byte
+// aligned, so that its record's position is read in place) with its offset. Made by
+// ReplicaWriter::NewBatch (or directly), reused after each Append.
+class ReplicaBatch {
+ public:
+  // `topic` names the records topic in messages; a batch is full at `max_records` messages or
+  // `max_bytes` bytes of values, whichever comes first.
+  ReplicaBatch(std::string topic, size_t max_records, size_t max_bytes);
+
+  // Adds one consumed message (key and value are copied). The key must be the decimal position
+  // of the record the value holds. Errors: kCorruption naming the offset and the position when
+  // the key is missing, not a position, or not the record's position, or the value is not a
+  // record; the batch keeps the messages before it (append them, then stop).
+  // REQUIRES: !full(); offsets ascending.
+  Status Add(int64_t offset, std::optional<std::string_view> key, std::string_view value);
+
+  size_t size() const { return pending_.size(); }
+  bool empty() const { return pending_.empty(); }
+  // At its limits.
+  bool full() const { return pending_.size() >= max_records_ || bytes_ >= max_bytes_; }
+
+  // Forgets every message; keeps the memory (up to 64 MiB) for the next batch.
+  void Clear();
+
+  // Message i's offset and value. REQUIRES: i < size().
+  int64_t offset(size_t i) const { return pending_[i].offset; }
+  std::string_view value(size_t i) const {
+    return {reinterpret_cast<const char*>(words_.data() + pending_[i].at), pending_[i].size};
+  }
+
+  // "offset N of <topic> partition 0", for messages.
+  std::string Where(int64_t offset) const;
+
+ private:
+  struct Message {
+    int64_t offset;
+    size_t at;  // in words_
+    size_t size;
+  };
+
+  std::string topic_;
+  size_t max_records_;
+  size_t max_bytes_;
+  std::vector<uint64_t> words_;  // the values, each from a word boundary
+  size_t used_words_ = 0;
+  size_t bytes_ = 0;
+  std::vector<Message> pending_;
+};
+
 // Counts since Open.
 struct ReplicaWriterStats {
-  uint64_t messages = 0;   // messages added
+  uint64_t messages = 0;   // messages appended or skipped
   uint64_t appended = 0;   // records appended
   uint64_t skipped = 0;    // repeated deliveries skipped
   uint64_t batches = 0;    // batches written
@@ -78,28 +131,18 @@ class ReplicaWriter {
   // kOffsetBeginning when the replica has stored none (a new replica reads from the start).
   virtual int64_t resume_offset() const = 0;
 
-  // Adds one consumed message to the batch in hand (it copies key and value). The key must be
-  // the decimal position of the record the value holds.
-  // Errors: kCorruption naming the offset and the position when the key is missing, not a
-  // position, or not the record's position, or the value is not a record; the batch in hand
-  // keeps the messages before it (Append them, then stop).
-  // REQUIRES: !full(); offsets ascending.
-  virtual Status Add(int64_t offset, std::optional<std::string_view> key,
-                     std::string_view value) = 0;
+  // An empty batch with this writer's limits.
+  virtual std::unique_ptr<ReplicaBatch> NewBatch() const = 0;
 
-  // Messages in the batch in hand, and whether it is full (options' limits).
-  virtual size_t pending() const = 0;
-  virtual bool full() const = 0;
-
-  // Appends the batch in hand in one durable write with the next offset (AppendReplicated).
-  // A repeated position with the bytes kept there is skipped. Errors: kCorruption naming the
-  // position and its offset for a gap, a broken link or a record that is not the one kept at
-  // its position (the records before it are kept and the offset after them stored); others are
-  // the environment's. The batch in hand is empty afterwards either way.
-  virtual Status Append() = 0;
+  // Appends `batch` in one durable write with the next offset (AppendReplicated). A repeated
+  // position with the bytes kept there is skipped. Errors: kCorruption naming the position and
+  // its offset for a gap, a broken link or a record that is not the one kept at its position
+  // (the records before it are kept and the offset after them stored); others are the
+  // environment's. The batch is empty afterwards either way.
+  virtual Status Append(ReplicaBatch* batch) = 0;
 
   // The topic is idle: lets the ledger write work it defers while records arrive (the subjects
-  // index). Appends nothing. REQUIRES: pending() == 0.
+  // index). Appends nothing.
   virtual Status Pause() = 0;
 
   // Brings the rule set's projection up to the head (ProjectionStore::CatchUp). Cheap when it
@@ -112,6 +155,7 @@ class ReplicaWriter {
   virtual uint64_t projected() const = 0;
   virtual int64_t next_offset() const = 0;
 
+  // REQUIRES: no Append, Pause or CatchUp running.
   virtual const ReplicaWriterStats& stats() const = 0;
 };
 
