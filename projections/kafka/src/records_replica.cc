@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <time.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
@@ -20,16 +22,29 @@ constexpr milliseconds kPollSlice{100};         // how often the stop flag is lo
 constexpr milliseconds kWatermarkTimeout{2000};  // the status thread's end-offset query
 constexpr milliseconds kRetryLogEvery{5000};     // one retry line per this, with a count
 
+// CPU time of the calling thread.
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + ts.tv_nsec / 1e9;
+}
+
 double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-// The consumer defaults of a replica (README.md); the user's -X properties come after them.
+// The consumer defaults of a replica (records_replica.h); the user's -X properties come after.
+// librdkafka (2.0 in Debian 12) stops fetching a partition once its local queue holds
+// queued.min.messages or queued.max.messages.kbytes, and looks again only when its broker
+// thread wakes, up to a second later: with the default 100,000 messages, a consumer that waits
+// for the writer starved for most of that second each time. So the byte bound alone governs
+// (64 MiB, about 200,000 records: a second of the writer's work).
 ledger_kafka::KafkaProperties ConsumerDefaults() {
   return {
       {"isolation.level", "read_committed"},
       {"auto.offset.reset", "error"},
       {"enable.partition.eof", "true"},
+      {"queued.min.messages", "10000000"},
       {"queued.max.messages.kbytes", "65536"},
   };
 }
@@ -151,10 +166,13 @@ class AppendThread {
   }
 
   // When the writer is free: the ledger's deferred work and the projection to the head.
-  void RequestIdleWork() {
+  // `at_end`: the consumer has seen the end of the partition since its last message (then the
+  // replica has caught up with the topic, which is logged).
+  void RequestIdleWork(bool at_end) {
     std::lock_guard<std::mutex> l(mu_);
     if (work_ || !error_.ok()) return;
     idle_requested_ = true;
+    idle_at_end_ = at_end;
     cv_.notify_all();
   }
 
@@ -175,12 +193,15 @@ class AppendThread {
   double hand_wait_seconds() const { return hand_wait_seconds_; }
   double append_seconds() const { return append_seconds_; }
   double catch_up_seconds() const { return catch_up_seconds_; }
+  // The writer thread's CPU time. REQUIRES: Finish() returned.
+  double cpu_seconds() const { return cpu_seconds_; }
 
  private:
   void Loop() {
     std::unique_lock<std::mutex> l(mu_);
     for (;;) {
       cv_.wait(l, [this] { return work_ || idle_requested_ || done_; });
+      cpu_seconds_ = ThreadCpuSeconds();
       Status s;
       if (work_) {
         ReplicaBatch* batch = work_.get();  // stays in work_ (Hand waits) until appended
@@ -191,17 +212,20 @@ class AppendThread {
         spare_ = std::move(work_);
       } else if (idle_requested_ || done_) {
         const bool last = !idle_requested_;
+        const bool at_end = idle_at_end_;
         idle_requested_ = false;
         l.unlock();
-        s = IdleWork();
+        s = IdleWork(at_end && !last);
         l.lock();
         if (last) {
+          cpu_seconds_ = ThreadCpuSeconds();
           if (error_.ok()) error_ = s;
           failed_ = !error_.ok();
           cv_.notify_all();
           return;
         }
       }
+      cpu_seconds_ = ThreadCpuSeconds();
       if (!s.ok()) {
         error_ = s;
         failed_ = true;
@@ -235,7 +259,7 @@ class AppendThread {
   }
 
   // The topic is idle: the ledger's deferred work (once after records), then the projection.
-  Status IdleWork() {
+  Status IdleWork(bool at_end) {
     if (dirty_) {
       if (Status s = writer_->Pause(); !s.ok()) return s;
       dirty_ = false;
@@ -244,7 +268,7 @@ class AppendThread {
       if (Status s = CatchUp(); !s.ok()) return s;
       caught_up_once_ = true;
     }
-    LogCaughtUp();
+    if (at_end) LogCaughtUp();
     return Status::Ok();
   }
 
@@ -276,6 +300,7 @@ class AppendThread {
   std::unique_ptr<ReplicaBatch> spare_;  // empty, for the consumer's next batch
   std::unique_ptr<ReplicaBatch> work_;   // handed over, being appended
   bool idle_requested_ = false;
+  bool idle_at_end_ = false;
   bool done_ = false;
   Status error_;
   std::atomic<bool> failed_{false};
@@ -288,6 +313,7 @@ class AppendThread {
   uint64_t head_at_start_ = 0, head_at_log_ = 0;
   bool logged_ = false;
   double hand_wait_seconds_ = 0, append_seconds_ = 0, catch_up_seconds_ = 0;
+  double cpu_seconds_ = 0;
 };
 
 class RecordsReplicaImpl final : public RecordsReplica {
@@ -313,7 +339,7 @@ class RecordsReplicaImpl final : public RecordsReplica {
       status_.Start();
       appender.Start();
       // First the projection: a new rule set on a replica that holds records folds them now.
-      appender.RequestIdleWork();
+      appender.RequestIdleWork(/*at_end=*/false);
       const Status consumed = Consume(stop, &appender);
       const Status written = appender.Finish();
       status_.Stop();
@@ -328,10 +354,11 @@ class RecordsReplicaImpl final : public RecordsReplica {
       out->retries = retries_;
       out->seconds = SecondsSince(t0);
     }
-    log_->debug("run of {:.2f} s: consumer {:.2f} s in Poll, {:.2f} s waiting for the writer; "
-                "writer {:.2f} s appending, {:.2f} s projecting",
+    log_->debug("run of {:.2f} s: consumer {:.2f} s in Poll, {:.2f} s waiting for the writer, "
+                "{:.2f} s of CPU; writer {:.2f} s appending, {:.2f} s projecting, {:.2f} s of CPU",
                 SecondsSince(t0), poll_seconds_, appender.hand_wait_seconds(),
-                appender.append_seconds(), appender.catch_up_seconds());
+                ThreadCpuSeconds(), appender.append_seconds(), appender.catch_up_seconds(),
+                appender.cpu_seconds());
     const ReplicaWriterStats& w = writer_->stats();
     log_->info("{}: {} records appended, {} repeated deliveries skipped in {} batches; head {}, "
                "projection at {}, next offset {}",
@@ -346,6 +373,7 @@ class RecordsReplicaImpl final : public RecordsReplica {
   Status Consume(const std::atomic<bool>& stop, AppendThread* appender) {
     std::unique_ptr<ReplicaBatch> batch = writer_->NewBatch();
     Clock::time_point batch_started{};
+    bool at_end = false;  // the end of the partition was seen after the last message
     Status error;
     while (!stop.load(std::memory_order_relaxed) && !appender->failed()) {
       const bool had_pending = !batch->empty();
@@ -371,6 +399,7 @@ class RecordsReplicaImpl final : public RecordsReplica {
         LogRetry(polled);
         idle = true;
       } else if (read == ledger_kafka::Consumer::Read::kMessage) {
+        at_end = false;
         if (!had_pending) batch_started = Clock::now();
         if (Status s = batch->Add(m.offset, m.key, m.value); !s.ok()) {
           error = s;
@@ -379,13 +408,14 @@ class RecordsReplicaImpl final : public RecordsReplica {
         if (!batch->full() && Clock::now() - batch_started < options_.batch_delay) continue;
       } else if (read == ledger_kafka::Consumer::Read::kEnd) {
         end_reached_.store(m.offset);
+        at_end = true;
       } else {
         idle = !had_pending;
       }
       // A full or timed-out batch, or the end of the topic: to the writer.
       if (!batch->empty())
         if (!appender->Hand(&batch).ok()) break;
-      if (idle) appender->RequestIdleWork();
+      if (idle) appender->RequestIdleWork(at_end);
     }
     // Stopped, or an error: what is in hand is appended all the same.
     if (!batch->empty()) appender->Hand(&batch).IgnoreError();  // Finish reports its error

@@ -35,8 +35,9 @@ struct RecordsReplicaOptions {
   // The cluster, the topic prefix, the user's -X properties (applied after the consumer
   // defaults below) and the connect timeout. Required: kafka.bootstrap_servers.
   // Consumer defaults: isolation.level=read_committed, auto.offset.reset=error (a stored
-  // offset the topic no longer has is an error, never a silent jump), enable.partition.eof=true,
-  // queued.max.messages.kbytes=65536.
+  // offset the topic no longer has is an error, never a silent jump), enable.partition.eof=true
+  // (the end of the partition closes a batch), queued.min.messages=10000000 and
+  // queued.max.messages.kbytes=65536 (the prefetch is bounded by bytes: README.md, "Speed").
   ledger_kafka::KafkaOptions kafka;
 
   // The replica's directory, rule set and batch limits. writer.source_name is set by Open
