@@ -490,3 +490,49 @@ TEST_CASE("project --log-format json: every log line is one JSON object", "[proj
     CHECK(l.find("\"logger\":\"project\"") != std::string::npos);
   }
 }
+
+TEST_CASE("a stored offset the topic no longer has (the topic recreated) is exit 3, never a "
+          "silent jump",
+          "[project][kafka]") {
+  const std::string bootstrap = KafkaBootstrap();
+  REQUIRE_FALSE(bootstrap.empty());
+  TempDir dir;
+  const auto records = LedgerRecords(BuildLedger(
+      dir, "ledger", "--institutions 10 --enterprises 200 --year 2019 --limit 500", false));
+  const std::string prefix = UniqueTopicPrefix("project-gone");
+  {
+    RecordsPublisher pub(bootstrap, prefix, 0);
+    pub.PublishAll(records);
+  }
+  {
+    Child project(ProjectArgs(dir / "replica", bootstrap, prefix), dir / "p.out", dir / "p.err");
+    REQUIRE(WaitForHead(dir / "replica", 500, 60s, &project));
+    project.Signal(SIGTERM);
+    REQUIRE(project.Wait(30s) == std::optional<int>(0));
+  }
+  ShellRun del = Shell(KafkaDevScript() + " run-class org.apache.kafka.tools.TopicCommand " +
+                       "--bootstrap-server " + bootstrap + " --delete --topic " + prefix +
+                       "records");
+  INFO(del.err);
+  REQUIRE(del.exit_code == 0);
+  // The deletion completes asynchronously: wait until the metadata no longer has the topic.
+  bool gone = false;
+  for (int attempt = 0; attempt < 60 && !gone; ++attempt) {
+    // All topics: a request naming the topic could have the broker create it again.
+    ShellRun md = Shell("kcat -L -b " + bootstrap);
+    gone = md.exit_code == 0 && md.out.find('"' + prefix + "records\"") == std::string::npos;
+    if (!gone) std::this_thread::sleep_for(500ms);
+  }
+  REQUIRE(gone);
+  // project recreates the topic empty (EnsureTopics); offset 500 is not in it.
+  Child project(ProjectArgs(dir / "replica", bootstrap, prefix), dir / "p2.out", dir / "p2.err");
+  const auto code = project.Wait(60s);
+  const std::string err = project.err();
+  INFO(err);
+  REQUIRE(code.has_value());
+  CHECK(*code == 3);
+  CHECK(err.find("created topic " + prefix + "records") != std::string::npos);
+  CHECK(LastLine(err).find("smeledger: consuming " + prefix + "records/0: ") == 0);
+  CHECK(LastLine(err).find("(_AUTO_OFFSET_RESET)") != std::string::npos);
+  CHECK(HeadOf(dir / "replica") == 500);
+}
