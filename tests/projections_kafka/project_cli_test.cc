@@ -180,7 +180,7 @@ TEST_CASE("a replica's read commands print byte for byte what the ledger's print
                    ", 0 records folded") != std::string::npos);
 }
 
-TEST_CASE("a repeated delivery is skipped; a gap and a broken link each stop project with "
+TEST_CASE("a repeated delivery is skipped, and a gap or a broken link stops project with "
           "exit 1 naming the position",
           "[project][kafka]") {
   const std::string bootstrap = KafkaBootstrap();
@@ -312,7 +312,7 @@ TEST_CASE("project killed at random moments resumes from its stored offset each 
                     "notice verify --period 2019-Q3"});
 }
 
-TEST_CASE("replicas of two rule sets run side by side on one topic; a new one starts from the "
+TEST_CASE("replicas of two rule sets run side by side on one topic, and a new one starts from the "
           "beginning",
           "[project][kafka]") {
   const std::string bootstrap = KafkaBootstrap();
@@ -374,7 +374,7 @@ TEST_CASE("replicas of two rule sets run side by side on one topic; a new one st
         Ok(dir.path(), "--db " + (dir / "two") + " --format json report annual --year 2019"));
 }
 
-TEST_CASE("SIGTERM finishes the batch in hand and exits 0; the next start resumes after it",
+TEST_CASE("SIGTERM finishes the batch in hand and exits 0, and the next start resumes after it",
           "[project][kafka]") {
   const std::string bootstrap = KafkaBootstrap();
   REQUIRE_FALSE(bootstrap.empty());
@@ -446,7 +446,7 @@ TEST_CASE("project refuses: a second one on the same --db (exit 3), a ledger's d
   CHECK(project.Wait(30s) == std::optional<int>(0));
 }
 
-TEST_CASE("project: an unreachable bootstrap is exit 3 naming it; a bad -X is exit 2",
+TEST_CASE("project: an unreachable bootstrap is exit 3 naming it, a bad -X is exit 2",
           "[project]") {
   TempDir dir;
   const double t0 = MonotonicSeconds();

@@ -135,7 +135,7 @@ TEST_CASE("a repeated delivery is skipped, and its offset stored", "[replica]") 
   CHECK(w->next_offset() == 600);
 }
 
-TEST_CASE("a gap stops the replica naming the missing position; what came before is kept",
+TEST_CASE("a gap stops the replica naming the missing position, and what came before is kept",
           "[replica]") {
   TempDir dir;
   const auto m = LedgerMessages(dir, "ledger", 1, 200);
@@ -200,7 +200,7 @@ TEST_CASE("a key that is not its record's position is corruption naming both", "
   CHECK(w->head() == 1);
 }
 
-TEST_CASE("a ledger's directory is refused; a second writer is locked out", "[replica]") {
+TEST_CASE("a ledger's directory is refused and a second writer is locked out", "[replica]") {
   TempDir dir;
   LedgerMessages(dir, "ledger", 1, 10);
   ReplicaWriterOptions o;

@@ -201,7 +201,6 @@ class AppendThread {
     std::unique_lock<std::mutex> l(mu_);
     for (;;) {
       cv_.wait(l, [this] { return work_ || idle_requested_ || done_; });
-      cpu_seconds_ = ThreadCpuSeconds();
       Status s;
       if (work_) {
         ReplicaBatch* batch = work_.get();  // stays in work_ (Hand waits) until appended
@@ -225,8 +224,8 @@ class AppendThread {
           return;
         }
       }
-      cpu_seconds_ = ThreadCpuSeconds();
       if (!s.ok()) {
+        cpu_seconds_ = ThreadCpuSeconds();
         error_ = s;
         failed_ = true;
         cv_.notify_all();
