@@ -71,5 +71,6 @@ void AddReport(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddCompliance(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddAudit(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddProduce(CLI::App& app, GlobalOptions& g, int* exit_code);  // Kafka: cmd_produce.cc
+void AddServe(CLI::App& app, GlobalOptions& g, int* exit_code);    // Kafka: cmd_serve.cc
 
 }  // namespace smeledger::cli
