@@ -102,18 +102,25 @@ Status SubmissionsProducer::Open(const ProduceOptions& options,
   logger->info("producer properties: {}", ledger_kafka::DescribeProperties(
                                               ledger_kafka::EffectiveProperties(options.kafka,
                                                                                 defaults)));
-  // The clients first: an inconsistent configuration is the user's to fix, whatever the
-  // cluster's state.
-  if (Status s = Producer::Open(options.kafka, defaults, logger, rep.get(), &rep->producer);
+  // An inconsistent configuration is the user's to fix, whatever the cluster's state.
+  if (Status s = ledger_kafka::CheckClientConfig(ledger_kafka::ClientType::kProducer,
+                                                 options.kafka, defaults);
       !s.ok())
     return s;
   if (options.wait_outcomes)
-    if (Status s = Consumer::Open(options.kafka, {}, logger, &rep->outcomes); !s.ok()) return s;
+    if (Status s = ledger_kafka::CheckClientConfig(ledger_kafka::ClientType::kConsumer,
+                                                   options.kafka, {});
+        !s.ok())
+      return s;
   ledger_kafka::ClusterInfo cluster;
   if (Status s = ledger_kafka::CheckReachable(options.kafka, logger, &cluster); !s.ok()) return s;
   logger->info("cluster: {} broker(s): {}", cluster.brokers, cluster.broker_list);
   if (Status s = ledger_kafka::EnsureTopics(options.kafka, logger); !s.ok()) return s;
+  if (Status s = Producer::Open(options.kafka, defaults, logger, rep.get(), &rep->producer);
+      !s.ok())
+    return s;
   if (options.wait_outcomes) {
+    if (Status s = Consumer::Open(options.kafka, {}, logger, &rep->outcomes); !s.ok()) return s;
     int64_t low = 0, high = 0;
     const auto deadline = std::chrono::steady_clock::now() + options.kafka.connect_timeout;
     for (;;) {  // a leader may be moving right after the topic was created
