@@ -68,6 +68,7 @@ struct SubmissionsProducer::Rep final : ledger_kafka::DeliveryHandler {
   std::vector<Delivered> delivered;    // in delivery order (kept with wait_outcomes)
 
   void OnDelivery(const ledger_kafka::DeliveryReport& r) override {
+    if (!stats) return;  // outside Send: the producer's destructor flushing after a failure
     ProduceStats& st = *stats;
     if (!r.status.ok()) {
       if (st.failed++ == 0) st.first_failure = r.status;
@@ -82,7 +83,11 @@ struct SubmissionsProducer::Rep final : ledger_kafka::DeliveryHandler {
 };
 
 SubmissionsProducer::SubmissionsProducer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
-SubmissionsProducer::~SubmissionsProducer() = default;
+SubmissionsProducer::~SubmissionsProducer() {
+  // The producer's destructor may still report deliveries: to a Rep that is whole.
+  rep_->stats = nullptr;
+  rep_->producer.reset();
+}
 
 const std::string& SubmissionsProducer::topic() const { return rep_->topics.submissions; }
 
@@ -140,6 +145,10 @@ Status SubmissionsProducer::Send(ledger::SubmissionSource* source, const Produce
                                  ProduceStats* stats) {
   Rep& r = *rep_;
   r.stats = stats;
+  struct Detach {  // reports after Send returns must not reach *stats
+    Rep& r;
+    ~Detach() { r.stats = nullptr; }
+  } detach{r};
   *stats = ProduceStats{};
   Producer& p = *r.producer;
   const std::string& topic = r.topics.submissions;
@@ -203,7 +212,6 @@ Status SubmissionsProducer::Send(ledger::SubmissionSource* source, const Produce
                       [](const Delivered& a, const Delivered& b) { return a.offset < b.offset; }))
     std::sort(r.delivered.begin(), r.delivered.end(),
               [](const Delivered& a, const Delivered& b) { return a.offset < b.offset; });
-  r.stats = nullptr;
   return Status::Ok();
 }
 
