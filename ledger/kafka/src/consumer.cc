@@ -16,17 +16,21 @@ struct Consumer::Rep {
 
 Consumer::Consumer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 
-Status Consumer::Open(const KafkaOptions& options, const KafkaProperties& role_defaults,
-                      std::shared_ptr<spdlog::logger> logger, std::unique_ptr<Consumer>* out) {
+KafkaProperties ConsumerDefaults(const KafkaOptions& options) {
   // librdkafka serves assign() and consumer_poll() only through a consumer group handle, so a
   // group.id is needed although nothing is ever committed or joined under it.
-  KafkaProperties defaults = {
+  return {
       {"group.id", options.topic_prefix + "assign-only"},
       {"isolation.level", "read_committed"},
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
       {"enable.partition.eof", "false"},
   };
+}
+
+Status Consumer::Open(const KafkaOptions& options, const KafkaProperties& role_defaults,
+                      std::shared_ptr<spdlog::logger> logger, std::unique_ptr<Consumer>* out) {
+  KafkaProperties defaults = ConsumerDefaults(options);
   for (const KafkaProperty& p : role_defaults) defaults.push_back(p);
   auto rep = std::make_unique<Rep>();
   rep->ctx.logger = std::move(logger);

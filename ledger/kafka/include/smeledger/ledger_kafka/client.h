@@ -52,6 +52,16 @@ class DeliveryHandler {
   virtual void OnDelivery(const DeliveryReport& report) = 0;
 };
 
+enum class ClientType { kProducer, kConsumer };
+
+// Builds a client's whole configuration (as Producer::Open or Consumer::Open would) and lets
+// librdkafka judge it without connecting anywhere. It catches what ValidateProperties cannot:
+// an inconsistent combination, such as enable.idempotence=true with acks=1. Roles call it
+// before they contact the cluster, so a configuration mistake is reported as one (exit 2)
+// whatever the cluster's state. Errors: kInvalidInput naming the problem.
+Status CheckClientConfig(ClientType type, const KafkaOptions& options,
+                         const KafkaProperties& role_defaults);
+
 class Producer {
  public:
   // Creates a producer. Properties: librdkafka's defaults, then `role_defaults`, then
