@@ -56,6 +56,8 @@ class Progress {
 };
 
 double NowSeconds();
+// The machine a benchmark ran on, as a JSON member: "machine":{cpu, cores, allocator}.
+std::string BenchMachine();
 // This process's peak resident memory in MB (/proc/self/status VmHWM).
 double PeakRssMb();
 

@@ -9,9 +9,9 @@
 
 namespace smeledger::cli {
 
-void AddKafkaOptions(CLI::App* cmd, KafkaArgs* a) {
-  cmd->add_option("--bootstrap", a->bootstrap, "Kafka bootstrap servers, host:port[,...]")
-      ->required();
+void AddKafkaOptions(CLI::App* cmd, KafkaArgs* a, bool required) {
+  auto* b = cmd->add_option("--bootstrap", a->bootstrap, "Kafka bootstrap servers, host:port[,...]");
+  if (required) b->required();
   cmd->add_option("-X", a->properties, "librdkafka property key=value (repeatable)")
       ->allow_extra_args(false);  // one key=value per -X: a positional argument may follow
   cmd->add_option("--topic-prefix", a->topic_prefix, "prefix of the Kafka topic names")

@@ -21,7 +21,8 @@ struct KafkaArgs {
 };
 
 // Adds the options above to `cmd`, stored in *a (which must outlive the parse).
-void AddKafkaOptions(CLI::App* cmd, KafkaArgs* a);
+// `required`: --bootstrap must be given.
+void AddKafkaOptions(CLI::App* cmd, KafkaArgs* a, bool required = true);
 
 // Fills *out from `a`, validating every -X property against librdkafka. Returns kOk, or the
 // exit status after printing why (kUsage for a bad property).
