@@ -52,13 +52,6 @@ Status OutboxPublisher::Start(const std::function<bool()>& give_up) {
   };
   if (Status s = Producer::Open(options_, defaults, logger_, nullptr, &producer_); !s.ok())
     return s;
-  // Fence any earlier instance: its open transaction is aborted before this returns.
-  for (;;) {
-    Status s = producer_->InitTransactions(std::chrono::seconds(30));
-    if (s.ok()) break;
-    if (!s.IsRetryable() || give_up()) return s;
-    LogRetry(s, "init_transactions");
-  }
   // Where the topics end, as read_committed consumers see them.
   auto tail = [&](const std::string& topic, TailMessage* t) -> Status {
     for (;;) {
@@ -67,11 +60,14 @@ Status OutboxPublisher::Start(const std::function<bool()>& give_up) {
       LogRetry(s, ("reading the end of " + topic).c_str());
     }
   };
-  TailMessage rec, out;
-  if (Status s = tail(topics_.records, &rec); !s.ok()) return s;
-  if (Status s = tail(topics_.outcomes, &out); !s.ok()) return s;
+  // The records topic must be this ledger's log: its last committed record is the one this
+  // ledger holds at that position.
   uint64_t published = 0, next_token = 0;
-  if (rec.found) {
+  auto check_records = [&]() -> Status {
+    TailMessage rec;
+    if (Status s = tail(topics_.records, &rec); !s.ok()) return s;
+    published = 0;
+    if (!rec.found) return Status::Ok();
     if (!ParseDecimal(rec.key, &published) || published == 0)
       return Status::Io(topics_.records + " ends with a message whose key \"" + rec.key +
                         "\" is not a position");
@@ -82,7 +78,22 @@ Status OutboxPublisher::Start(const std::function<bool()>& give_up) {
                         ", which is not this ledger's (head " +
                         std::to_string(ledger_->head().position) +
                         "): is --topic-prefix another ledger's?");
+    return Status::Ok();
+  };
+  // Checked before fencing too: a serve started on the wrong directory must not fence (and so
+  // stop) the service whose topics these are.
+  if (Status s = check_records(); !s.ok()) return s;
+  // Fence any earlier instance: its open transaction is aborted before this returns.
+  for (;;) {
+    Status s = producer_->InitTransactions(std::chrono::seconds(30));
+    if (s.ok()) break;
+    if (!s.IsRetryable() || give_up()) return s;
+    LogRetry(s, "init_transactions");
   }
+  // Now nothing of an earlier instance is pending: read where the topics end for good.
+  if (Status s = check_records(); !s.ok()) return s;
+  TailMessage out;
+  if (Status s = tail(topics_.outcomes, &out); !s.ok()) return s;
   if (out.found) {
     if (!ParseDecimal(out.key, &next_token))
       return Status::Io(topics_.outcomes + " ends with a message whose key \"" + out.key +
