@@ -74,5 +74,6 @@ void AddCompliance(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddAudit(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddProduce(CLI::App& app, GlobalOptions& g, int* exit_code);  // Kafka: cmd_produce.cc
 void AddServe(CLI::App& app, GlobalOptions& g, int* exit_code);    // Kafka: cmd_serve.cc
+void AddProject(CLI::App& app, GlobalOptions& g, int* exit_code);  // Kafka: cmd_project.cc
 
 }  // namespace smeledger::cli

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   AddAudit(app, g, &exit_code);
   AddProduce(app, g, &exit_code);
   AddServe(app, g, &exit_code);
+  AddProject(app, g, &exit_code);
 
   try {
     app.parse(argc, argv);
