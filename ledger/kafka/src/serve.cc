@@ -1,5 +1,6 @@
 #include "smeledger/ledger_kafka/serve.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <thread>
@@ -92,6 +93,7 @@ Status LedgerService::Run(ServeStats* stats_out) {
   Status publisher_status;
   std::atomic<bool> publisher_done{false};
   std::thread publisher_thread([&] {
+    pthread_setname_np(pthread_self(), "serve-publish");
     publisher_status = publisher.Run();
     publisher_done = true;
   });
@@ -102,6 +104,7 @@ Status LedgerService::Run(ServeStats* stats_out) {
   std::atomic<uint64_t> head{ledger->head().position};
   std::atomic<bool> monitor_exit{false};
   std::thread monitor([&] {
+    pthread_setname_np(pthread_self(), "serve-monitor");
     std::unique_ptr<Consumer> watermarks;  // only for the topic's end offset
     if (!Consumer::Open(options_.kafka, {}, logger_, &watermarks).ok()) watermarks.reset();
     auto last = std::chrono::steady_clock::now();
