@@ -174,6 +174,12 @@ Status LedgerService::Run(ServeStats* stats_out) {
       "published through {} in {} transactions",
       stats.lines, stats.accepted, stats.duplicates, stats.rejected, stats.head, stats.published,
       stats.transactions);
+  logger_->info(
+      "serve: pipeline: waited {:.2f} s for durable writes, {:.2f} s for parsing; CPU: parse "
+      "{:.2f} s, validate {:.2f} s, write {:.2f} s",
+      submit_stats.write_wait_seconds, submit_stats.parse_wait_seconds,
+      submit_stats.parse_cpu_seconds, submit_stats.validate_cpu_seconds,
+      submit_stats.write_cpu_seconds);
   if (!result.projection.ok())
     logger_->warn("serve: the default projection was not brought up to date: {}",
                   result.projection.message());

@@ -33,11 +33,18 @@ Status SubmissionsSource::Open(const KafkaOptions& options, std::shared_ptr<spdl
 ledger::SubmissionSource::Read SubmissionsSource::Next(ledger::SourceLine* line,
                                                        std::chrono::milliseconds wait) {
   if (stop_requested() || !status_.ok()) return Read::kEnd;
-  ConsumedMessage m;
-  Consumer::Read read;
-  Status s = consumer_->Poll(wait, &m, &read);
-  if (!s.ok()) {
-    if (s.IsRetryable()) {  // a broker down, a leader moving: librdkafka retries; say so
+  if (next_in_batch_ == batch_.size()) {
+    next_in_batch_ = 0;
+    constexpr size_t kBatch = 1024;
+    Status s = consumer_->PollBatch(wait, kBatch, &batch_);
+    if (!s.ok()) {
+      if (!s.IsRetryable()) {
+        status_ = s;
+        logger_->error("submissions: {}", s.message());
+        batch_.clear();
+        return Read::kEnd;
+      }
+      // A broker down, a leader moving: librdkafka retries; say so now and then.
       const auto now = std::chrono::steady_clock::now();
       if (now - last_retry_log_ >= std::chrono::seconds(5)) {
         logger_->warn("submissions: {} (retrying{})", s.message(),
@@ -49,13 +56,10 @@ ledger::SubmissionSource::Read SubmissionsSource::Next(ledger::SourceLine* line,
       } else {
         ++retries_unlogged_;
       }
-      return Read::kIdle;
     }
-    status_ = s;
-    logger_->error("submissions: {}", s.message());
-    return Read::kEnd;
+    if (batch_.empty()) return Read::kIdle;
   }
-  if (read != Consumer::Read::kMessage) return Read::kIdle;
+  const ConsumedMessage& m = batch_[next_in_batch_++];
   std::string_view text = m.value;
   // One message, one line: a line ending the producer kept is not part of it.
   if (!text.empty() && text.back() == '\n') text.remove_suffix(1);

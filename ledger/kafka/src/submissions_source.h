@@ -8,6 +8,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "smeledger/ledger/source.h"
 #include "smeledger/ledger_kafka/client.h"
@@ -42,6 +43,8 @@ class SubmissionsSource final : public ledger::SubmissionSource {
  private:
   SubmissionsSource() = default;
   std::unique_ptr<Consumer> consumer_;
+  std::vector<ConsumedMessage> batch_;  // consumed, handed out one per Next
+  size_t next_in_batch_ = 0;
   std::shared_ptr<spdlog::logger> logger_;
   std::string name_;
   Status status_;
