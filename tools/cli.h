@@ -56,6 +56,8 @@ class Progress {
 };
 
 double NowSeconds();
+// The machine a benchmark ran on, as a JSON member: "machine":{cpu, cores, allocator}.
+std::string BenchMachine();
 // This process's peak resident memory in MB (/proc/self/status VmHWM).
 double PeakRssMb();
 
@@ -71,6 +73,7 @@ void AddReport(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddCompliance(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddAudit(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddProduce(CLI::App& app, GlobalOptions& g, int* exit_code);  // Kafka: cmd_produce.cc
+void AddServe(CLI::App& app, GlobalOptions& g, int* exit_code);    // Kafka: cmd_serve.cc
 void AddProject(CLI::App& app, GlobalOptions& g, int* exit_code);  // Kafka: cmd_project.cc
 
 }  // namespace smeledger::cli

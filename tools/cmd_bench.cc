@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include "bench_kafka.h"
 #include "cli.h"
 #include "malloc_tuning.h"
 #include "smeledger/producers/generator.h"
@@ -33,11 +34,17 @@ double ProcessCpuSeconds() {
          (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-std::string Machine() {
+}  // namespace
+
+std::string BenchMachine() {
   return "\"machine\":{\"cpu\":\"" + CpuModel() +
          "\",\"cores\":" + std::to_string(std::thread::hardware_concurrency()) +
          ",\"allocator\":\"" + AllocatorSettings() + "\"}";
 }
+
+namespace {
+
+std::string Machine() { return BenchMachine(); }
 
 struct Scratch {
   std::string dir;
@@ -186,13 +193,30 @@ void AddBench(CLI::App& app, GlobalOptions& g, int* exit_code) {
   auto events = std::make_shared<uint64_t>(1000000);
   auto batch = std::make_shared<size_t>(16384);
   auto no_sync = std::make_shared<bool>(false);
-  cmd->add_option("what", *what, "ingest, verify or rebuild")
+  auto kafka = std::make_shared<BenchKafkaArgs>();
+  cmd->add_option("what", *what, "ingest, verify, rebuild or kafka")
       ->required()
-      ->check(CLI::IsMember({"ingest", "verify", "rebuild"}));
+      ->check(CLI::IsMember({"ingest", "verify", "rebuild", "kafka"}));
   cmd->add_option("--events", *events, "events to generate")->capture_default_str();
   cmd->add_option("--batch", *batch, "events per durable batch")->capture_default_str();
   cmd->add_flag("--no-sync", *no_sync, "do not fsync the WAL (for comparison only)");
-  cmd->callback([&g, exit_code, what, events, batch, no_sync] {
+  AddKafkaOptions(cmd, &kafka->kafka, /*required=*/false);
+  cmd->add_option("--paced-rate", kafka->paced_rate,
+                  "kafka: lines/s of the paced phase that measures latency")
+      ->capture_default_str();
+  cmd->add_option("--paced-seconds", kafka->paced_seconds, "kafka: length of the paced phase")
+      ->capture_default_str();
+  cmd->add_flag("--keep", kafka->keep, "kafka: keep the scratch directory (logs, ledgers)");
+  cmd->callback([&g, exit_code, what, events, batch, no_sync, kafka] {
+    if (*what == "kafka") {
+      if (kafka->kafka.bootstrap.empty()) {
+        *exit_code = Fail(kUsage, "bench kafka needs --bootstrap");
+        return;
+      }
+      kafka->events = *events;
+      *exit_code = BenchKafka(g, *kafka);
+      return;
+    }
     *exit_code = RunBench(g, *what, *events, *batch, *no_sync);
   });
 }

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   AddCompliance(app, g, &exit_code);
   AddAudit(app, g, &exit_code);
   AddProduce(app, g, &exit_code);
+  AddServe(app, g, &exit_code);
   AddProject(app, g, &exit_code);
 
   try {

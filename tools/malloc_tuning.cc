@@ -44,6 +44,14 @@ void TuneAllocatorOrReexec(char** argv) {
   std::string tunables = kMallocTunables;
   if (!before.empty()) tunables += ":" + before;
   if (setenv("GLIBC_TUNABLES", tunables.c_str(), 1) != 0) return;
+  // Exec the binary by its own path, so the process keeps its name ("smeledger" in ps, top and
+  // pgrep; /proc/self/exe would rename it "exe"); /proc/self/exe when the path is unreadable.
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    execv(self, argv);
+  }
   execv("/proc/self/exe", argv);
   // Still here: the exec failed. Carry on untuned, with the environment as it was.
   if (current) {

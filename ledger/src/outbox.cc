@@ -63,6 +63,8 @@ bool DecodeEntry(uint64_t first_token, std::string_view v, uint64_t* last_positi
     if (l.kind != kRejected) {
       if (!keys::GetVarint(v, &at, &l.position) || l.position == 0 || l.position > *last_position)
         return bad("malformed outbox position");
+      l.has_event_id = true;
+      if (!bytes(&l.event_id)) return bad("malformed outbox event_id");
     } else {
       uint64_t has = 0, reason = 0;
       std::string_view field, message;
@@ -103,7 +105,7 @@ bool Outbox::Stage(const StagedBatch& b, bool quiet, BatchPart* part) {
 void Outbox::Write(const StagedBatch& b, const BatchPart* part, rocksdb::WriteBatch* wb) const {
   if (b.tokens.empty()) return;
   std::string v;
-  v.reserve(16 + 8 * b.outcomes.size());
+  v.reserve(16 + 32 * b.outcomes.size());
   keys::PutVarint(&v, kEntryVersion);
   keys::PutVarint(&v, b.head.position);
   keys::PutVarint(&v, b.outcomes.size());
@@ -116,12 +118,14 @@ void Outbox::Write(const StagedBatch& b, const BatchPart* part, rocksdb::WriteBa
     if (r.accepted()) {
       keys::PutVarint(&v, kAccepted);
       keys::PutVarint(&v, r.ref);
+      PutBytes(&v, b.event_ids[r.ref - b.first_position]);
       continue;
     }
     const OtherOutcome& o = b.others[r.ref & ~OutcomeRef::kOther];
     if (o.kind == OutcomeKind::kDuplicate) {
       keys::PutVarint(&v, kDuplicate);
       keys::PutVarint(&v, o.position);
+      PutBytes(&v, o.event_id);
       continue;
     }
     keys::PutVarint(&v, kRejected);
@@ -177,17 +181,15 @@ Status Outbox::Read(uint64_t after_position, uint64_t from_token, size_t max_rec
   }
 
   // Outcomes of whole entries whose records are all at or below `end`.
-  RecordDecoder dec;
   std::string bytes, why;
   Status failed;
-  auto record_of = [&](uint64_t position) -> bool {
-    if (position >= out->first_position && position <= end) {
-      return dec.Decode(out->records[position - out->first_position]);
-    }
+  // An accepted or duplicated line's hash: its record's last 32 bytes.
+  auto hash_of = [&](uint64_t position, Hash* h) -> bool {
+    if (position >= out->first_position && position <= end)
+      return StoredRecordHash(out->records[position - out->first_position], h);
     rocksdb::Status g = env_.db->Get(ro, records_cf_, keys::PositionKey(position), &bytes);
-    return g.ok() && dec.Decode(bytes);
+    return g.ok() && StoredRecordHash(bytes, h);
   };
-  if (!env_.cf) return Status::Ok();  // a ledger older than the outbox
   std::unique_ptr<rocksdb::Iterator> it(env_.db->NewIterator(ro, env_.cf));
   // The entry holding from_token, if one does, starts at or before it.
   it->SeekForPrev(keys::PositionKey(from_token));
@@ -218,18 +220,15 @@ Status Outbox::Read(uint64_t after_position, uint64_t from_token, size_t max_rec
             o.event_id = l.event_id;
             o.rejection = &l.rejection;
           } else {
-            if (!record_of(l.position)) {
+            if (!hash_of(l.position, &o.hash)) {
               failed = Status::Corruption("outbox names record " + std::to_string(l.position) +
                                           ", which cannot be read");
               return;
             }
-            const auto r = dec.record();
-            const auto id = r.getEvent().getEventId();
             o.kind = l.kind == kAccepted ? OutcomeKind::kAccepted : OutcomeKind::kDuplicate;
             o.has_event_id = true;
-            o.event_id = std::string_view(id.begin(), id.size());
+            o.event_id = l.event_id;
             o.position = l.position;
-            o.hash = HashFromData(r.getHash());
           }
           Ledger::OutboxChunk::Outcome& oc = out->outcomes.emplace_back();
           oc.token = l.token;

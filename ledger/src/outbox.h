@@ -6,12 +6,13 @@
 //   version (1) ‖ last position (the head once the batch is durable) ‖ line count ‖ per line:
 //     token − previous token (the first: − the key) ‖ line number ‖ kind (0 accepted,
 //     1 duplicate, 2 rejected) ‖
-//       accepted, duplicate: position
+//       accepted, duplicate: position ‖ event_id length ‖ bytes
 //       rejected: has_event_id (0/1) ‖ [event_id length ‖ bytes] ‖ reason ‖
 //                 field length ‖ bytes ‖ message length ‖ bytes
 //
-// What the records already hold (an accepted line's event_id and hash) is not repeated: the
-// reader takes it from the record. Entries stay until the publisher prunes them.
+// The hash of an accepted (or duplicated) line is its record's, read from the record's last 32
+// bytes when published (no decoding); the event_id is kept here because taking it from the
+// record would mean decoding every record again. Entries stay until the publisher prunes them.
 #pragma once
 
 #include "batch_participant.h"

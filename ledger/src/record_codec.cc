@@ -47,6 +47,12 @@ Hash Sha256::Digest(const void* data, size_t n) {
   return out;
 }
 
+bool StoredRecordHash(std::string_view bytes, Hash* out) {
+  if (bytes.size() < 8 + 8 + kHashBytes) return false;  // framing, root pointer, the hash
+  std::memcpy(out->data(), bytes.data() + bytes.size() - kHashBytes, kHashBytes);
+  return true;
+}
+
 Hash HashFromData(capnp::Data::Reader d) {
   Hash h{};
   if (d.size() == h.size()) std::memcpy(h.data(), d.begin(), h.size());

@@ -79,4 +79,9 @@ std::string CheckRecordBytes(std::string_view bytes, schema::Record::Reader reco
 
 Hash HashFromData(capnp::Data::Reader d);  // zeros unless 32 bytes
 
+// The hash of a stored record that is known good (written by this ledger, or checked): in the
+// canonical layout the hash blob is the last 32 bytes, so no decoding is needed. False when
+// the bytes are too short to be a record.
+bool StoredRecordHash(std::string_view bytes, Hash* out);
+
 }  // namespace smeledger::ledger

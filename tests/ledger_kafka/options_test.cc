@@ -8,7 +8,7 @@
 using namespace smeledger;
 using namespace smeledger::ledger_kafka;
 
-TEST_CASE("-X key=value: split at the first '=', empty values allowed", "[ledger_kafka]") {
+TEST_CASE("parsing -X key=value: split at the first '=', empty values allowed", "[ledger_kafka]") {
   KafkaProperty p;
   REQUIRE(ParseProperty("linger.ms=20", &p).ok());
   CHECK(p.key == "linger.ms");

@@ -51,6 +51,11 @@ void OnError(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
                             rd_kafka_err2name(orig));
       return;
     }
+    // A connection that failed was logged by librdkafka itself (log_cb, facility FAIL).
+    if (err == RD_KAFKA_RESP_ERR__TRANSPORT) {
+      ctx->logger->debug("{}: {} (_TRANSPORT)", rd_kafka_name(rk), reason);
+      return;
+    }
     // One line per kind of error per 30 s: a cluster that is down would otherwise log every
     // reconnect attempt of every broker connection.
     const int64_t now = NowMs();
@@ -111,6 +116,36 @@ Status NewClient(rd_kafka_type_t type, const KafkaOptions& options,
   if (!rk) return Status::InvalidInput(std::string("invalid Kafka configuration: ") + errstr);
   conf.release();  // rd_kafka_new took it
   out->reset(rk);
+  return Status::Ok();
+}
+
+Status CheckClientConfig(ClientType type, const KafkaOptions& options,
+                         const KafkaProperties& role_defaults) {
+  KafkaProperties defaults;
+  if (type == ClientType::kConsumer) defaults = ConsumerDefaults(options);
+  for (const KafkaProperty& p : role_defaults) defaults.push_back(p);
+  KafkaOptions offline = options;
+  offline.bootstrap_servers = "-";  // NewClient wants one; replaced below
+  ClientContext ctx;                // no logger: librdkafka's "no bootstrap servers" is expected
+  ConfPtr conf(rd_kafka_conf_new());
+  char errstr[512];
+  KafkaProperties all = EffectiveProperties(offline, defaults);
+  all.push_back({"bootstrap.servers", ""});  // connect nowhere
+  for (const KafkaProperty& p : all) {
+    if (rd_kafka_conf_set(conf.get(), p.key.c_str(), p.value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK)
+      return Status::InvalidInput("invalid Kafka property -X " + p.key + "=" +
+                                  (IsSecretProperty(p.key) ? "***" : p.value) + ": " + errstr);
+  }
+  rd_kafka_conf_set_opaque(conf.get(), &ctx);
+  rd_kafka_conf_set_log_cb(conf.get(), OnLog);
+  rd_kafka_conf_set_error_cb(conf.get(), OnError);
+  rd_kafka_t* rk =
+      rd_kafka_new(type == ClientType::kProducer ? RD_KAFKA_PRODUCER : RD_KAFKA_CONSUMER,
+                   conf.get(), errstr, sizeof errstr);
+  if (!rk) return Status::InvalidInput(std::string("invalid Kafka configuration: ") + errstr);
+  conf.release();
+  KafkaHandle owned(rk);
   return Status::Ok();
 }
 

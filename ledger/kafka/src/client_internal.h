@@ -41,6 +41,9 @@ struct ClientContext {
 Status NewClient(rd_kafka_type_t type, const KafkaOptions& options,
                  const KafkaProperties& role_defaults, ClientContext* ctx, KafkaHandle* out);
 
+// The properties every Consumer gets before the role's own (consumer.cc).
+KafkaProperties ConsumerDefaults(const KafkaOptions& options);
+
 // Metadata of the cluster (all topics when `all_topics`), waiting at most `timeout_ms`.
 // Errors: kRetryable "cannot reach Kafka at <bootstrap> within <N> s" when no broker answered.
 Status FetchMetadata(rd_kafka_t* rk, const KafkaOptions& options, bool all_topics,

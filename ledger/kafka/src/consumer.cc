@@ -12,21 +12,27 @@ struct Consumer::Rep {
   ClientContext ctx;
   KafkaHandle rk;
   MessagePtr current;  // the message the caller's ConsumedMessage views
+  std::vector<MessagePtr> batch;  // the messages the caller's PollBatch views
+  std::vector<rd_kafka_message_t*> raw;
 };
 
 Consumer::Consumer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
 
-Status Consumer::Open(const KafkaOptions& options, const KafkaProperties& role_defaults,
-                      std::shared_ptr<spdlog::logger> logger, std::unique_ptr<Consumer>* out) {
+KafkaProperties ConsumerDefaults(const KafkaOptions& options) {
   // librdkafka serves assign() and consumer_poll() only through a consumer group handle, so a
   // group.id is needed although nothing is ever committed or joined under it.
-  KafkaProperties defaults = {
+  return {
       {"group.id", options.topic_prefix + "assign-only"},
       {"isolation.level", "read_committed"},
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
       {"enable.partition.eof", "false"},
   };
+}
+
+Status Consumer::Open(const KafkaOptions& options, const KafkaProperties& role_defaults,
+                      std::shared_ptr<spdlog::logger> logger, std::unique_ptr<Consumer>* out) {
+  KafkaProperties defaults = ConsumerDefaults(options);
   for (const KafkaProperty& p : role_defaults) defaults.push_back(p);
   auto rep = std::make_unique<Rep>();
   rep->ctx.logger = std::move(logger);
@@ -40,9 +46,63 @@ Status Consumer::Open(const KafkaOptions& options, const KafkaProperties& role_d
 
 Consumer::~Consumer() {
   if (!rep_ || !rep_->rk) return;
+  // Messages still held keep rd_kafka_destroy waiting for ever: release them first.
   rep_->current.reset();
+  rep_->batch.clear();
   rd_kafka_consumer_close(rep_->rk.get());
   rep_->rk.reset();
+}
+
+namespace {
+
+void Describe(rd_kafka_message_t* m, ConsumedMessage* message) {
+  *message = ConsumedMessage{};
+  message->topic = rd_kafka_topic_name(m->rkt);
+  message->partition = m->partition;
+  message->offset = m->offset;
+  if (m->key) message->key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+  message->value = m->payload ? std::string_view(static_cast<const char*>(m->payload), m->len)
+                              : std::string_view();
+  rd_kafka_timestamp_type_t tstype;
+  message->timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
+  message->rep = m;
+}
+
+Status MessageError(rd_kafka_message_t* m) {
+  std::string what = "consuming";
+  if (m->rkt) {
+    what += " ";
+    what += rd_kafka_topic_name(m->rkt);
+    what += "/" + std::to_string(m->partition);
+  }
+  return KafkaErrorStatus(m->err, what, rd_kafka_message_errstr(m));
+}
+
+}  // namespace
+
+Status Consumer::PollBatch(std::chrono::milliseconds wait, size_t max,
+                           std::vector<ConsumedMessage>* out) {
+  rep_->current.reset();
+  rep_->batch.clear();
+  out->clear();
+  rep_->raw.resize(max);
+  rd_kafka_queue_t* q = rd_kafka_queue_get_consumer(rep_->rk.get());
+  const ssize_t n = rd_kafka_consume_batch_queue(q, static_cast<int>(wait.count()),
+                                                 rep_->raw.data(), max);
+  rd_kafka_queue_destroy(q);
+  if (n < 0) return KafkaErrorStatus(rd_kafka_last_error(), "consuming");
+  Status first_error;
+  for (ssize_t i = 0; i < n; ++i) {
+    rd_kafka_message_t* m = rep_->raw[i];
+    rep_->batch.emplace_back(m);  // owned from here on
+    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {  // an event among the messages, not one
+      if (first_error.ok()) first_error = MessageError(m);
+      continue;
+    }
+    Describe(m, &out->emplace_back());
+  }
+  return first_error;
 }
 
 Status Consumer::Assign(std::span<const TopicPartitionOffset> partitions) {
@@ -71,25 +131,8 @@ Status Consumer::Poll(std::chrono::milliseconds wait, ConsumedMessage* message, 
     *read = Read::kEnd;
     return Status::Ok();
   }
-  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    std::string what = "consuming";
-    if (m->rkt) {
-      what += " ";
-      what += rd_kafka_topic_name(m->rkt);
-      what += "/" + std::to_string(m->partition);
-    }
-    return KafkaErrorStatus(m->err, what, rd_kafka_message_errstr(m));
-  }
-  *message = ConsumedMessage{};
-  message->topic = rd_kafka_topic_name(m->rkt);
-  message->partition = m->partition;
-  message->offset = m->offset;
-  if (m->key) message->key = std::string_view(static_cast<const char*>(m->key), m->key_len);
-  message->value = m->payload ? std::string_view(static_cast<const char*>(m->payload), m->len)
-                              : std::string_view();
-  rd_kafka_timestamp_type_t tstype;
-  message->timestamp_ms = rd_kafka_message_timestamp(m, &tstype);
-  message->rep = m;
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) return MessageError(m);
+  Describe(m, message);
   rep_->current = std::move(owned);
   *read = Read::kMessage;
   return Status::Ok();

@@ -68,6 +68,7 @@ struct SubmissionsProducer::Rep final : ledger_kafka::DeliveryHandler {
   std::vector<Delivered> delivered;    // in delivery order (kept with wait_outcomes)
 
   void OnDelivery(const ledger_kafka::DeliveryReport& r) override {
+    if (!stats) return;  // outside Send: the producer's destructor flushing after a failure
     ProduceStats& st = *stats;
     if (!r.status.ok()) {
       if (st.failed++ == 0) st.first_failure = r.status;
@@ -82,7 +83,11 @@ struct SubmissionsProducer::Rep final : ledger_kafka::DeliveryHandler {
 };
 
 SubmissionsProducer::SubmissionsProducer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
-SubmissionsProducer::~SubmissionsProducer() = default;
+SubmissionsProducer::~SubmissionsProducer() {
+  // The producer's destructor may still report deliveries: to a Rep that is whole.
+  rep_->stats = nullptr;
+  rep_->producer.reset();
+}
 
 const std::string& SubmissionsProducer::topic() const { return rep_->topics.submissions; }
 
@@ -102,18 +107,25 @@ Status SubmissionsProducer::Open(const ProduceOptions& options,
   logger->info("producer properties: {}", ledger_kafka::DescribeProperties(
                                               ledger_kafka::EffectiveProperties(options.kafka,
                                                                                 defaults)));
-  // The clients first: an inconsistent configuration is the user's to fix, whatever the
-  // cluster's state.
-  if (Status s = Producer::Open(options.kafka, defaults, logger, rep.get(), &rep->producer);
+  // An inconsistent configuration is the user's to fix, whatever the cluster's state.
+  if (Status s = ledger_kafka::CheckClientConfig(ledger_kafka::ClientType::kProducer,
+                                                 options.kafka, defaults);
       !s.ok())
     return s;
   if (options.wait_outcomes)
-    if (Status s = Consumer::Open(options.kafka, {}, logger, &rep->outcomes); !s.ok()) return s;
+    if (Status s = ledger_kafka::CheckClientConfig(ledger_kafka::ClientType::kConsumer,
+                                                   options.kafka, {});
+        !s.ok())
+      return s;
   ledger_kafka::ClusterInfo cluster;
   if (Status s = ledger_kafka::CheckReachable(options.kafka, logger, &cluster); !s.ok()) return s;
   logger->info("cluster: {} broker(s): {}", cluster.brokers, cluster.broker_list);
   if (Status s = ledger_kafka::EnsureTopics(options.kafka, logger); !s.ok()) return s;
+  if (Status s = Producer::Open(options.kafka, defaults, logger, rep.get(), &rep->producer);
+      !s.ok())
+    return s;
   if (options.wait_outcomes) {
+    if (Status s = Consumer::Open(options.kafka, {}, logger, &rep->outcomes); !s.ok()) return s;
     int64_t low = 0, high = 0;
     const auto deadline = std::chrono::steady_clock::now() + options.kafka.connect_timeout;
     for (;;) {  // a leader may be moving right after the topic was created
@@ -133,6 +145,10 @@ Status SubmissionsProducer::Send(ledger::SubmissionSource* source, const Produce
                                  ProduceStats* stats) {
   Rep& r = *rep_;
   r.stats = stats;
+  struct Detach {  // reports after Send returns must not reach *stats
+    Rep& r;
+    ~Detach() { r.stats = nullptr; }
+  } detach{r};
   *stats = ProduceStats{};
   Producer& p = *r.producer;
   const std::string& topic = r.topics.submissions;
@@ -196,7 +212,6 @@ Status SubmissionsProducer::Send(ledger::SubmissionSource* source, const Produce
                       [](const Delivered& a, const Delivered& b) { return a.offset < b.offset; }))
     std::sort(r.delivered.begin(), r.delivered.end(),
               [](const Delivered& a, const Delivered& b) { return a.offset < b.offset; });
-  r.stats = nullptr;
   return Status::Ok();
 }
 

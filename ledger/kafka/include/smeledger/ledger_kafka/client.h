@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "smeledger/ledger/status.h"
 #include "smeledger/ledger_kafka/options.h"
@@ -51,6 +52,16 @@ class DeliveryHandler {
   // Must not throw.
   virtual void OnDelivery(const DeliveryReport& report) = 0;
 };
+
+enum class ClientType { kProducer, kConsumer };
+
+// Builds a client's whole configuration (as Producer::Open or Consumer::Open would) and lets
+// librdkafka judge it without connecting anywhere. It catches what ValidateProperties cannot:
+// an inconsistent combination, such as enable.idempotence=true with acks=1. Roles call it
+// before they contact the cluster, so a configuration mistake is reported as one (exit 2)
+// whatever the cluster's state. Errors: kInvalidInput naming the problem.
+Status CheckClientConfig(ClientType type, const KafkaOptions& options,
+                         const KafkaProperties& role_defaults);
 
 class Producer {
  public:
@@ -153,6 +164,13 @@ class Consumer {
   // kRetryable while a broker is down; OFFSET_OUT_OF_RANGE is kFatal): the consumer goes on
   // reading after it, the caller decides whether to continue.
   Status Poll(std::chrono::milliseconds wait, ConsumedMessage* message, Read* read);
+
+  // Up to `max` messages at once (cheaper per message than Poll at high rates), waiting at most
+  // `wait` for the first. *out is replaced by every message among them, in order; its views are
+  // valid until the next Poll or PollBatch. A partition's end (kEnd of Poll) is left out. The
+  // status is the first error the cluster reported among them, as Poll's (the messages are in
+  // *out all the same: the caller decides whether to go on).
+  Status PollBatch(std::chrono::milliseconds wait, size_t max, std::vector<ConsumedMessage>* out);
 
   // The partition's low and high watermarks (the first offset kept, the next offset to be
   // written), asked of the partition's leader, waiting at most `timeout`.
