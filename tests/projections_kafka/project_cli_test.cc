@@ -3,6 +3,7 @@
 // runs it, and every read command compared byte for byte on the two directories.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
 #include <random>
 #include <regex>
 
@@ -463,6 +464,16 @@ TEST_CASE("project: an unreachable bootstrap is exit 3 naming it, a bad -X is ex
   CHECK(x.exit_code == 2);
   CHECK(Lines(x.err).size() == 1);
   CHECK(x.err.find("no.such.property") != std::string::npos);
+
+  // Each value valid, together not (librdkafka's own check): exit 2 at once, no cluster needed.
+  const double t1 = MonotonicSeconds();
+  Run c = Smeledger(dir.path(), "--db " + (dir / "other") +
+                                    " project --bootstrap 127.0.0.1:1 -X fetch.max.bytes=1024");
+  CHECK(c.exit_code == 2);
+  CHECK(MonotonicSeconds() - t1 < 10);
+  CHECK(Lines(c.err).size() == 1);
+  CHECK(c.err.find("fetch.max.bytes") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "other"));
 }
 
 TEST_CASE("project --log-format json: every log line is one JSON object", "[project][kafka]") {
@@ -471,9 +482,10 @@ TEST_CASE("project --log-format json: every log line is one JSON object", "[proj
   TempDir dir;
   const std::string prefix = UniqueTopicPrefix("project-json");
   Child project(ProjectArgs(dir / "replica", bootstrap, prefix,
-                            {"--log-format", "json", "-X", "sasl.password=hunter2"}),
+                            {"--log-format", "json", "-X", "sasl.password=hunter2",
+                             "--status-interval", "1"}),
                 dir / "p.out", dir / "p.err");
-  std::this_thread::sleep_for(7s);  // past the first status line
+  std::this_thread::sleep_for(3s);  // past the first status lines
   project.Signal(SIGTERM);
   REQUIRE(project.Wait(30s) == std::optional<int>(0));
   const std::string err = project.err();

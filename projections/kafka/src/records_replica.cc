@@ -455,12 +455,17 @@ Status RecordsReplica::Open(const RecordsReplicaOptions& options,
   const std::string topic = ledger_kafka::TopicNamesFor(options.kafka).records;
   ReplicaWriterOptions wo = options.writer;
   wo.source_name = topic + "/0";
+  const ledger_kafka::KafkaProperties defaults = ConsumerDefaults();
+  // A configuration mistake is one whatever the cluster's state (exit 2), found first.
+  if (Status s = ledger_kafka::CheckClientConfig(ledger_kafka::ClientType::kConsumer,
+                                                 options.kafka, defaults);
+      !s.ok())
+    return s;
 
   // The directory first: a wrong or locked one is refused without waiting for a cluster.
   std::unique_ptr<ReplicaWriter> writer;
   if (Status s = ReplicaWriter::Open(wo, &writer); !s.ok()) return s;
 
-  const ledger_kafka::KafkaProperties defaults = ConsumerDefaults();
   logger->info("read replica of {} (partition 0) at {}, rules {} ({}), from {}", topic, wo.db,
                wo.rules.id, wo.rules.origin, OffsetText(writer->resume_offset()));
   logger->info("replica head {}; batches of up to {} records or {} ms; projection caught up "

@@ -68,7 +68,8 @@ struct RecordsReplicaStats {
 
 class RecordsReplica {
  public:
-  // Opens the replica directory (ReplicaWriter::Open's errors), checks that the cluster
+  // Checks the consumer's configuration (kInvalidInput naming the problem, before anything
+  // else), opens the replica directory (ReplicaWriter::Open's errors), checks that the cluster
   // answers within kafka.connect_timeout (kRetryable "cannot reach Kafka at <bootstrap> within
   // N s"), creates or checks the topics (EnsureTopics' errors), opens the consumers
   // (kInvalidInput for a bad property) and logs the configuration. `logger` is not null.
