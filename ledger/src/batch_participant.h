@@ -88,9 +88,10 @@ class BatchParticipant {
 
   // A fresh per-batch part (nullptr: the participant carries nothing per batch).
   virtual std::unique_ptr<BatchPart> NewPart() const { return nullptr; }
-  // As batch `b` goes to the writing thread. `quiet`: the input paused or ended, a good moment
-  // for deferred work. Returns true when the batch must be written even without records.
-  virtual bool Stage(const StagedBatch& b, bool quiet, BatchPart* part) { return false; }
+  // As batch `b` goes to the writing thread. `moment`: busy, a pause of the input, or its end —
+  // the calm ones suit deferred work. Returns true when the batch must be written even without
+  // records.
+  virtual bool Stage(const StagedBatch& b, BatchMoment moment, BatchPart* part) { return false; }
   // Writing thread: adds its puts for batch `b` to `wb`.
   virtual void Write(const StagedBatch& b, const BatchPart* part, rocksdb::WriteBatch* wb) const {}
   // Once `b` is durable.

@@ -106,9 +106,9 @@ class LedgerImpl final : public Ledger {
   // Writer thread: turns a staged batch into its WriteBatch and writes it.
   rocksdb::Status WriteStaged(StagedBatch* b, const rocksdb::WriteOptions& wo);
   // Hands `building_` to the writer thread (after the previous write finished and its outcomes
-  // went out) and starts a fresh batch. `quiet`: the source paused or ended (participants'
+  // went out) and starts a fresh batch. `moment`: busy, a pause or the end (participants'
   // deferred work, such as a subjects-index flush, goes with this batch).
-  Status Rotate(OutcomeSink* sink, const std::function<void()>& progress, bool quiet);
+  Status Rotate(OutcomeSink* sink, const std::function<void()>& progress, BatchMoment moment);
   // Waits for the batch in flight, if any, and reports its outcomes.
   Status WaitInFlight(OutcomeSink* sink, const std::function<void()>& progress);
   void Emit(StagedBatch& b, OutcomeSink* sink);

@@ -98,7 +98,7 @@ Status Outbox::Open(const ParticipantEnv& env, const Head& head, uint64_t* repla
   return Status::Ok();
 }
 
-bool Outbox::Stage(const StagedBatch& b, bool quiet, BatchPart* part) {
+bool Outbox::Stage(const StagedBatch& b, BatchMoment moment, BatchPart* part) {
   return !b.tokens.empty();
 }
 

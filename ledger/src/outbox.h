@@ -28,7 +28,7 @@ class Outbox final : public BatchParticipant {
   const char* column_family() const override;
   rocksdb::ColumnFamilyOptions Options(bool writer) const override;
   Status Open(const ParticipantEnv& env, const Head& head, uint64_t* replay_from) override;
-  bool Stage(const StagedBatch& b, bool quiet, BatchPart* part) override;
+  bool Stage(const StagedBatch& b, BatchMoment moment, BatchPart* part) override;
   void Write(const StagedBatch& b, const BatchPart* part, rocksdb::WriteBatch* wb) const override;
   std::unique_ptr<ParticipantVerifier> NewVerifier(const ParticipantEnv& env) const override;
 

@@ -81,10 +81,11 @@ Status LedgerImpl::AppendReplicated(std::span<const ReplicatedRecord> records,
     ++stats.appended;
   }
   if (b->source_next == 0) b->source_name = {};  // nothing consumed: no token to store
-  // An empty call is the caller's pause: deferred work (a subjects-index flush) goes now.
+  // An empty call is the caller's pause: deferred work (a subjects-index flush) may go now.
   bool must_write = b->n > 0;
   for (size_t k = 0; k < participants_.size(); ++k)
-    must_write |= participants_[k]->Stage(*b, /*quiet=*/records.empty(), b->parts[k].get());
+    must_write |= participants_[k]->Stage(
+        *b, records.empty() ? BatchMoment::kPause : BatchMoment::kBusy, b->parts[k].get());
   if (!must_write) {
     ResetBatch(b, head_.position + 1);
     return failure;

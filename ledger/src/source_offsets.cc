@@ -17,7 +17,7 @@ Status SourceOffsets::Open(const ParticipantEnv& env, const Head& head, uint64_t
   return Status::Ok();
 }
 
-bool SourceOffsets::Stage(const StagedBatch& b, bool quiet, BatchPart* part) {
+bool SourceOffsets::Stage(const StagedBatch& b, BatchMoment moment, BatchPart* part) {
   return b.has_source();
 }
 

@@ -23,6 +23,10 @@ class BatchPart {
   virtual ~BatchPart() = default;
 };
 
+// Why a batch goes to the writer now: it is full or due while lines keep coming (kBusy), the
+// source paused (kPause), or the submission ends (kEnd). Participants defer work to calm moments.
+enum class BatchMoment { kBusy, kPause, kEnd };
+
 // A duplicate or a rejection, waiting for its batch to be reported.
 struct OtherOutcome {
   OutcomeKind kind;

@@ -94,10 +94,18 @@ void SubjectsIndex::Add(uint64_t position, std::span<const std::string_view> sub
 
 std::unique_ptr<BatchPart> SubjectsIndex::NewPart() const { return std::make_unique<Part>(); }
 
-bool SubjectsIndex::Stage(const StagedBatch& b, bool quiet, BatchPart* part) {
+bool SubjectsIndex::Stage(const StagedBatch& b, BatchMoment moment, BatchPart* part) {
   Part& p = static_cast<Part&>(*part);
   p.postings.clear();
-  if (pending_.empty() || (!quiet && pending_.size() < kFlushPostings)) return false;
+  if (pending_.empty()) return false;
+  // Flush when the submission ends, when the postings are many, or when the input pauses — at
+  // most once a second then: a service closing a batch at every pause of a trickle would
+  // otherwise write one entry per subject per batch (the costly random-order inserts).
+  const auto now = std::chrono::steady_clock::now();
+  const bool due = moment == BatchMoment::kEnd || pending_.size() >= kFlushPostings ||
+                   (moment == BatchMoment::kPause && now - last_flush_ >= kPauseFlushEvery);
+  if (!due) return false;
+  last_flush_ = now;
   p.names.clear();
   for (const Posting& q : pending_) {
     if (q.id >= p.names.size()) p.names.resize(q.id + 1);
@@ -154,7 +162,7 @@ Status SubjectsIndex::Recovered() {
   // watermark, collected by the replay.
   Part p;
   StagedBatch none;
-  Stage(none, /*quiet=*/true, &p);
+  Stage(none, BatchMoment::kEnd, &p);
   rocksdb::WriteBatch wb;
   Write(none, &p, &wb);
   rocksdb::WriteOptions wo;

@@ -7,6 +7,7 @@
 // the watermark the index is exact; past it the records are the truth (readers scan them).
 #pragma once
 
+#include <chrono>
 #include <span>
 #include <string>
 #include <string_view>
@@ -30,7 +31,7 @@ class SubjectsIndex final : public BatchParticipant {
   Status Recovered() override;
   void OnRecord(const RecordView& r) override;
   std::unique_ptr<BatchPart> NewPart() const override;
-  bool Stage(const StagedBatch& b, bool quiet, BatchPart* part) override;
+  bool Stage(const StagedBatch& b, BatchMoment moment, BatchPart* part) override;
   void Write(const StagedBatch& b, const BatchPart* part, rocksdb::WriteBatch* wb) const override;
   void Durable(const StagedBatch& b, const BatchPart* part) override;
   std::unique_ptr<ParticipantVerifier> NewVerifier(const ParticipantEnv& env) const override;
@@ -58,6 +59,8 @@ class SubjectsIndex final : public BatchParticipant {
   };
   class Part;
   static constexpr size_t kFlushPostings = size_t{1} << 21;
+  static constexpr std::chrono::seconds kPauseFlushEvery{1};
+  std::chrono::steady_clock::time_point last_flush_ = std::chrono::steady_clock::now();
 
   LedgerState* names_;
   ParticipantEnv env_;

@@ -117,12 +117,13 @@ rocksdb::Status LedgerImpl::WriteStaged(StagedBatch* b, const rocksdb::WriteOpti
   return s;
 }
 
-Status LedgerImpl::Rotate(OutcomeSink* sink, const std::function<void()>& progress, bool quiet) {
+Status LedgerImpl::Rotate(OutcomeSink* sink, const std::function<void()>& progress,
+                          BatchMoment moment) {
   if (Status st = WaitInFlight(sink, progress); !st.ok()) return st;
   StagedBatch* b = building_;
   bool must_write = false;
   for (size_t k = 0; k < participants_.size(); ++k)
-    must_write |= participants_[k]->Stage(*b, quiet, b->parts[k].get());
+    must_write |= participants_[k]->Stage(*b, moment, b->parts[k].get());
   if (b->n == 0 && !must_write) {  // only rejections and duplicates: nothing to write
     Emit(*b, sink);
     ResetBatch(b, head_.position + 1);
@@ -208,9 +209,9 @@ Status LedgerImpl::Submit(SubmissionSource* source, OutcomeSink* sink, SubmitSta
     ++stats.by_reason[static_cast<int>(r.reason)];
     other(p, {OutcomeKind::kRejected, p.has_event_id, p.event_id, 0, {}, std::move(r)});
   };
-  auto rotate = [&](bool quiet) {
+  auto rotate = [&](BatchMoment moment) {
     batch_opened = Clock::time_point::max();
-    return Rotate(sink, report, quiet);
+    return Rotate(sink, report, moment);
   };
 
   double parse_wait = 0;
@@ -224,7 +225,7 @@ Status LedgerImpl::Submit(SubmissionSource* source, OutcomeSink* sink, SubmitSta
     ParsedChunk* chunk = parse.Next(in_flight_ ? std::min(due, t0) : due, &timed_out);
     parse_wait += std::chrono::duration<double>(Clock::now() - t0).count();
     if (timed_out) {
-      Status st = open && Clock::now() >= due ? rotate(/*quiet=*/true)  // the source is slow
+      Status st = open && Clock::now() >= due ? rotate(BatchMoment::kPause)  // the source is slow
                                               : WaitInFlight(sink, report);
       if (!st.ok()) return st;
       continue;
@@ -256,7 +257,7 @@ Status LedgerImpl::Submit(SubmissionSource* source, OutcomeSink* sink, SubmitSta
       ++stats.lines;
       if (building_->n >= options_.batch_events ||
           building_->outcomes.size() >= 2 * options_.batch_events) {
-        if (Status st = rotate(/*quiet=*/false); !st.ok()) return st;
+        if (Status st = rotate(BatchMoment::kBusy); !st.ok()) return st;
       }
       if (p.state == ParsedLine::State::kEarly) {
         reject(p, std::move(p.rejection));
@@ -326,11 +327,11 @@ Status LedgerImpl::Submit(SubmissionSource* source, OutcomeSink* sink, SubmitSta
     // A batch open too long under a steady trickle goes out now.
     if (batch_opened != Clock::time_point::max() &&
         Clock::now() >= batch_opened + options_.batch_delay) {
-      if (Status st = rotate(/*quiet=*/false); !st.ok()) return st;
+      if (Status st = rotate(BatchMoment::kBusy); !st.ok()) return st;
     }
   }
   // Keep what was accepted before a read error: it is valid, and durable once written.
-  Status st = rotate(/*quiet=*/true);
+  Status st = rotate(BatchMoment::kEnd);
   if (st.ok()) st = WaitInFlight(sink, report);
   stats.write_wait_seconds = wait_seconds_;
   stats.validate_cpu_seconds = ThreadCpuSeconds() - validate_cpu0;

@@ -188,7 +188,8 @@ class Ledger {
   // hash, its encoding canonical and its hash right. A record at or below the head whose hash is
   // the one stored there is skipped (a delivery repeated); any other is kCorruption naming the
   // position, and the records before it are kept. The next token of `source_name` (the last
-  // record's token + 1) is stored in the same write as the records.
+  // record's token + 1) is stored in the same write as the records. An empty `records` tells
+  // the replica its source is idle: deferred index work may be written then.
   // REQUIRES: opened for writing as a replica.
   struct ReplicatedRecord {
     std::string_view bytes;
