@@ -50,6 +50,17 @@ Status LedgerService::Run(ServeStats* stats_out) {
       options_.kafka.properties.empty() ? std::string("(none)")
                                         : DescribeProperties(options_.kafka.properties));
 
+  // A configuration librdkafka refuses is the user's to fix, whatever the ledger's or the
+  // cluster's state (exit 2): checked before anything is opened.
+  if (Status s = CheckClientConfig(ClientType::kProducer, options_.kafka,
+                                   OutboxPublisher::ProducerDefaults(options_.kafka));
+      !s.ok())
+    return s;
+  if (Status s = CheckClientConfig(ClientType::kConsumer, options_.kafka,
+                                   SubmissionsSource::ConsumerDefaults());
+      !s.ok())
+    return s;
+
   // The ledger first: a second serve on the same directory stops here (kLocked).
   ledger::LedgerOptions lo;
   lo.batch_events = options_.batch_events;

@@ -21,6 +21,10 @@ namespace smeledger::ledger_kafka {
 
 class SubmissionsSource final : public ledger::SubmissionSource {
  public:
+  // The consumer's properties before the user's -X. For CheckClientConfig before anything
+  // connects.
+  static KafkaProperties ConsumerDefaults();
+
   // Reads partition 0 of `topic` from `next_offset` (< 0: the partition's beginning).
   static Status Open(const KafkaOptions& options, std::shared_ptr<spdlog::logger> logger,
                      const std::string& topic, int64_t next_offset,
