@@ -21,6 +21,7 @@ Status SubmissionsSource::Open(const KafkaOptions& options, std::shared_ptr<spdl
                                std::unique_ptr<SubmissionsSource>* out) {
   std::unique_ptr<SubmissionsSource> s(new SubmissionsSource());
   s->logger_ = logger;
+  s->topic_ = topic;
   s->name_ = SourceName(topic);
   if (Status st = Consumer::Open(options, ConsumerDefaults(), std::move(logger), &s->consumer_);
       !st.ok())

@@ -38,6 +38,9 @@ class SubmissionsSource final : public ledger::SubmissionSource {
   // For status lines, from any thread: the next offset to be read (-1: not known yet) and the
   // number of lines read.
   int64_t next_offset() const { return next_offset_.load(std::memory_order_relaxed); }
+  // For status lines, from any thread: the partition's end as of the last fetch (false: not
+  // known yet). Never blocks.
+  bool end_offset(int64_t* end) const { return consumer_->CachedHighWatermark(topic_, 0, end); }
   uint64_t lines() const { return lines_.load(std::memory_order_relaxed); }
 
   // The name under which the ledger stores the partition's next offset ("<topic>/0").
@@ -47,6 +50,7 @@ class SubmissionsSource final : public ledger::SubmissionSource {
   SubmissionsSource() = default;
   std::unique_ptr<Consumer> consumer_;
   std::shared_ptr<spdlog::logger> logger_;
+  std::string topic_;
   std::string name_;
   Status status_;
   std::atomic<int64_t> next_offset_{-1};
