@@ -172,7 +172,7 @@ TEST_CASE("serve: a blank or whitespace-only message gets one malformed_json out
   CHECK(CheckRecordsTopic(bootstrap, prefix, db) == 3);
 }
 
-TEST_CASE("serve interop: lines from kcat and Kafka's console producer are ingested; kcat and "
+TEST_CASE("serve interop: lines from kcat and Kafka's console producer are ingested — kcat and "
           "capnp read a published record",
           "[serve][interop][kafka]") {
   const std::string bootstrap = KafkaBootstrap();

@@ -209,7 +209,7 @@ TEST_CASE("serve --log-format json: every log line is one JSON object, status li
 // fenced at its next transaction and stops. Nothing in the topics is corrupted, and the first
 // ledger, restarted, publishes what it had not.
 TEST_CASE("two serves on different ledgers under one topic prefix: the second fences the first, "
-          "which stops with one line; the topics stay the first ledger's",
+          "which stops with one line — the topics stay the first ledger's",
           "[serve][ops][kafka]") {
   const std::string bootstrap = KafkaBootstrap();
   TempDir dir;
