@@ -5,6 +5,9 @@
 // smaller.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <iterator>
+
 #include "serve_support.h"
 
 using namespace smeledger;
@@ -22,6 +25,14 @@ struct Peaks {
   double exit_s = 0;   // until every outcome is published and serve has exited (SIGTERM)
 };
 
+// Raises *peak_kb to the process's VmHWM; false once the process has ended. (Not the exit's
+// ru_maxrss: after fork and exec it counts the test process's own resident set as well.)
+bool SamplePeak(Child& c, long* peak_kb) {
+  if (!c.Running()) return false;
+  *peak_kb = std::max(*peak_kb, c.PeakRssKb());
+  return true;
+}
+
 // The first `limit` lines of `all` through submit, then (as a backlog) through serve.
 Peaks Measure(const TempDir& dir, const std::string& bootstrap, const std::string& all,
               uint64_t limit) {
@@ -30,16 +41,19 @@ Peaks Measure(const TempDir& dir, const std::string& bootstrap, const std::strin
   const std::string events = dir / ("events-" + name + ".jsonl");
   ShellRun h = Shell("head -n " + name + " " + all + " > " + events);
   REQUIRE(h.exit_code == 0);
-  r.lines = Lines(Slurp(events)).size();
+  {
+    std::ifstream f(events, std::ios::binary);
+    r.lines = std::count(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>(), '\n');
+  }
 
   const std::string reference = dir / ("reference-" + name);
   double t0 = MonotonicSeconds();
   {
     Child submit({"--db", reference, "submit", events}, dir / ("submit-" + name + ".log"));
-    auto e = submit.Wait(600s);
+    REQUIRE(WaitUntil([&] { return !SamplePeak(submit, &r.submit_kb); }, 600s, 20ms));
+    auto e = submit.Wait(0s);
     REQUIRE(e);
     CHECK(Describe(*e) == "exit 1");  // the bad lines
-    r.submit_kb = e->max_rss_kb;
   }
   r.submit_s = MonotonicSeconds() - t0;
 
@@ -52,21 +66,21 @@ Peaks Measure(const TempDir& dir, const std::string& bootstrap, const std::strin
   const std::string db = dir / ("served-" + name);
   t0 = MonotonicSeconds();
   Child serve(ServeArgs(db, bootstrap, prefix), dir / ("serve-" + name + ".log"));
-  long hwm_kb = 0;  // VmHWM sampled while it works
+  int polls = 0;
   REQUIRE(WaitUntil(
       [&] {
-        hwm_kb = std::max(hwm_kb, serve.PeakRssKb());
-        return StoredOffset(db, prefix) == r.lines;
+        SamplePeak(serve, &r.serve_kb);
+        return ++polls % 10 == 0 && StoredOffset(db, prefix) == r.lines;
       },
-      600s, 500ms));
+      600s, 20ms));
   r.serve_s = MonotonicSeconds() - t0;
   // Stopped now, it publishes what is left before it exits.
   serve.Signal(SIGTERM);
-  auto e = serve.Wait(120s);
+  REQUIRE(WaitUntil([&] { return !SamplePeak(serve, &r.serve_kb); }, 120s, 20ms));
+  auto e = serve.Wait(0s);
   r.exit_s = MonotonicSeconds() - t0;
   REQUIRE(e);
   CHECK(Describe(*e) == "exit 0");
-  r.serve_kb = std::max(hwm_kb, e->max_rss_kb);
   CHECK(ReadTopic(bootstrap, prefix + "outcomes").size() == r.lines);
   CHECK(HeadOf(db) == HeadOf(reference));
   return r;

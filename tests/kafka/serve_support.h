@@ -45,7 +45,8 @@ class Child {
     bool exited = false;  // false: ended by a signal
     int code = -1;        // exit status when exited
     int signal = 0;       // the signal otherwise
-    long max_rss_kb = 0;  // its peak resident set (getrusage's ru_maxrss)
+    long max_rss_kb = 0;  // getrusage's ru_maxrss: after fork and exec, also counts the
+                          // test process's resident set at the fork (use PeakRssKb)
   };
 
   Child(const std::vector<std::string>& args, std::string log,
