@@ -316,11 +316,18 @@ launch_node() { # N
   mkdir -p "$DIR/logs/node-$n"
   broker_jvm_opts
   cds_opts
-  # setsid: the broker outlives this script and ignores the caller's terminal signals;
-  # fds 8 (DIR lock) and 9 are closed so the broker holds no lock and no pipe of the caller.
-  setsid "$JAVA" "${JVM_OPTS[@]}" "${CDS_OPTS[@]+"${CDS_OPTS[@]}"}" -Dkafka.logs.dir="$DIR/logs/node-$n" -cp "$LIBS/*" \
-    kafka.Kafka "$DIR/node-$n/server.properties" \
-    </dev/null >>"$DIR/logs/node-$n/stdout.log" 2>&1 8>&- 9>&- &
+  # setsid: the broker outlives this script and ignores the caller's terminal signals.
+  # Every descriptor above 2 is closed first: the broker must hold no lock of ours (fd 8 is
+  # DIR's lock) and nothing the caller left open — a broker holding a test's pipe would keep
+  # the pipe's reader waiting for an end that never comes.
+  (
+    for fd in /proc/"$BASHPID"/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] 2>/dev/null && eval "exec $fd>&-"
+    done
+    exec setsid "$JAVA" "${JVM_OPTS[@]}" "${CDS_OPTS[@]+"${CDS_OPTS[@]}"}" -Dkafka.logs.dir="$DIR/logs/node-$n" -cp "$LIBS/*" \
+      kafka.Kafka "$DIR/node-$n/server.properties"
+  ) </dev/null >>"$DIR/logs/node-$n/stdout.log" 2>&1 &
   echo $! >"$DIR/node-$n.pid"
   log "node $n: started pid $! (PLAINTEXT $HOST:${PORT_ARR[$i]}, CONTROLLER $HOST:${CPORT_ARR[$i]})"
 }

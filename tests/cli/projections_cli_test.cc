@@ -26,7 +26,7 @@ std::string Ok(const std::string& dir, const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("incremental projections equal a rebuild; as-of reproduces an older notice",
+TEST_CASE("incremental projections equal a rebuild — as-of reproduces an older notice",
           "[cli][projections][slow]") {
   TempDir dir;
   const std::string d = dir.path();

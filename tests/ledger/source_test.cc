@@ -218,7 +218,7 @@ TEST_CASE("a file arriving through a pipe is answered before the pipe closes", "
   CHECK(l->SourcePosition("", &next).code() == Status::Code::kNotFound);  // a file has no tokens
 }
 
-TEST_CASE("a stop request ends the submission at a batch boundary; resuming completes it",
+TEST_CASE("a stop request ends the submission at a batch boundary — resuming completes it",
           "[source]") {
   TempDir dir;
   FakeClock clock;
@@ -511,7 +511,7 @@ TEST_CASE("a directory is a ledger or a replica for life", "[replica]") {
   CHECK(ledger::Ledger::Open(o, dir / "replica", &l).ok());
 }
 
-TEST_CASE("the head is stored versioned; a version-1 head still reads", "[source]") {
+TEST_CASE("the head is stored versioned — a version-1 head still reads", "[source]") {
   TempDir dir;
   FakeClock clock;
   ledger::Head want;

@@ -234,7 +234,7 @@ TEST_CASE("retraction takes an event's effect away everywhere", "[ledger][retrac
   CHECK(w.Reason(E("x", "activity.published", "inst:HF-1", kAct)) == "already_exists");
 }
 
-TEST_CASE("retracting a removal puts the institution back; an admission depends on its removal",
+TEST_CASE("retracting a removal puts the institution back — an admission depends on its removal",
           "[ledger][retraction]") {
   World w;
   REQUIRE(w.One(E("rm", "institution.removed", "dept",
@@ -349,7 +349,7 @@ TEST_CASE("lines: BOM, CRLF, blank lines and physical line numbers", "[ledger][l
   CHECK(outs[2].line == 6);
 }
 
-TEST_CASE("state survives reopening; recorded_at comes from the clock and never goes back",
+TEST_CASE("state survives reopening — recorded_at comes from the clock and never goes back",
           "[ledger]") {
   TempDir dir;
   FakeClock clock;

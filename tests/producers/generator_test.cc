@@ -1218,7 +1218,7 @@ TEST_CASE("options out of range are refused with InvalidInput", "[producers]") {
   CHECK(ProvinceGenerator::Open(GeneratorOptions(), &generator).ok());
 }
 
-TEST_CASE("same options give byte-identical output; another seed differs", "[producers]") {
+TEST_CASE("same options give byte-identical output — another seed differs", "[producers]") {
   const GeneratorOptions options = Small(25, 1500, 1, 40, 7);
   const Run a = Generate(options);
   const Run b = Generate(options);

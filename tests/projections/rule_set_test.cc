@@ -115,7 +115,7 @@ TEST_CASE("rule sets are refused with the file and the key", "[rules]") {
   CHECK(Refusal(Edit(t, "id = \"anhui-2019-trial\"\n", "")) == "rule set my.toml: `id`: missing value");
 }
 
-TEST_CASE("the rules option resolves a shipped id or a file; a new id is a new version", "[rules]") {
+TEST_CASE("the rules option resolves a shipped id or a file — a new id is a new version", "[rules]") {
   CHECK(RuleSet::Resolve("anhui-2019-trial").ok());
   auto missing = RuleSet::Resolve("/nonexistent/rules.toml");
   CHECK(missing.status().code() == Status::Code::kInvalidInput);

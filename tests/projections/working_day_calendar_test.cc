@@ -246,7 +246,7 @@ TEST_CASE("a user file adds 2027", "[calendar]") {
   CHECK_FALSE(cal.AddWorkingDays(Day("2027-12-31"), 1).ok());  // 2028 still unknown
 }
 
-TEST_CASE("AddFile reads a calendar file; a missing file names its path", "[calendar]") {
+TEST_CASE("AddFile reads a calendar file — a missing file names its path", "[calendar]") {
   namespace fs = std::filesystem;
   const fs::path dir =
       fs::temp_directory_path() / ("smeledger-calendar-test-" + std::to_string(::getpid()));

@@ -18,6 +18,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace smeledger::testing {
 
@@ -93,6 +94,58 @@ inline ShellRun Shell(const std::string& command) {
   std::remove(err_name);
   return r;
 }
+
+// A development cluster that a test stops, kills or restarts (scripts/kafka-dev.sh on `dir`):
+// never the shared `kafka1` fixture's. With `owned`, the test started it and it is stopped and
+// wiped when the DevCluster goes out of scope, however the test ends; without, it is a
+// fixture's cluster (e.g. `kafka3`), which the fixture stops.
+class DevCluster {
+ public:
+  explicit DevCluster(std::string dir, bool owned = true)
+      : dir_(std::move(dir)), owned_(owned) {}
+  ~DevCluster() {
+    if (owned_) Shell(KafkaDevScript() + " stop --wipe --dir " + dir_);
+  }
+  DevCluster(const DevCluster&) = delete;
+  DevCluster& operator=(const DevCluster&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  // `start`: creates the cluster (with --set properties) or restarts its stopped nodes.
+  ShellRun Start(int nodes, const std::vector<std::string>& sets = {}) {
+    std::string cmd =
+        KafkaDevScript() + " start --nodes " + std::to_string(nodes) + " --dir " + dir_;
+    for (const std::string& s : sets) cmd += " --set " + s;
+    return Shell(cmd);
+  }
+  ShellRun Stop() { return Shell(KafkaDevScript() + " stop --dir " + dir_); }
+  ShellRun KillNode(int node, const std::string& signal = "KILL") {
+    return Shell(KafkaDevScript() + " kill-node " + std::to_string(node) + " --signal " + signal +
+                 " --dir " + dir_);
+  }
+  ShellRun StartNode(int node) {
+    return Shell(KafkaDevScript() + " start-node " + std::to_string(node) + " --dir " + dir_);
+  }
+  // The node leading partition 0 of `topic`, or -1 when it has none (or no answer).
+  int Leader(const std::string& topic) {
+    ShellRun r = Shell(KafkaDevScript() + " leader " + topic + " --dir " + dir_);
+    if (r.exit_code != 0) return -1;
+    try {
+      return std::stoi(r.out);
+    } catch (...) {
+      return -1;
+    }
+  }
+  std::string bootstrap() const {
+    std::ifstream f(dir_ + "/bootstrap");
+    std::string b;
+    std::getline(f, b);
+    return b;
+  }
+
+ private:
+  std::string dir_;
+  bool owned_;
+};
 
 // Seconds since an arbitrary start (steady clock).
 inline double MonotonicSeconds() {

@@ -163,6 +163,16 @@ Status Consumer::QueryWatermarks(std::string_view topic, int32_t partition,
   return Status::Ok();
 }
 
+bool Consumer::CachedHighWatermark(std::string_view topic, int32_t partition,
+                                   int64_t* high) const {
+  int64_t low = -1;
+  const rd_kafka_resp_err_t err = rd_kafka_get_watermark_offsets(
+      rep_->rk.get(), std::string(topic).c_str(), partition, &low, high);
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR && *high >= 0) return true;
+  *high = -1;
+  return false;
+}
+
 std::string Consumer::name() const { return rd_kafka_name(rep_->rk.get()); }
 
 }  // namespace smeledger::ledger_kafka

@@ -36,9 +36,9 @@ void OutboxPublisher::LogRetry(const Status& s, const char* what) {
   logger_->warn("publisher: {}: {} (retrying)", what, s.message());
 }
 
-Status OutboxPublisher::Start(const std::function<bool()>& give_up) {
-  const KafkaProperties defaults = {
-      {"transactional.id", options_.topic_prefix + "serve"},
+KafkaProperties OutboxPublisher::ProducerDefaults(const KafkaOptions& options) {
+  return {
+      {"transactional.id", options.topic_prefix + "serve"},
       {"enable.idempotence", "true"},
       {"acks", "all"},
       {"compression.codec", "lz4"},
@@ -50,7 +50,11 @@ Status OutboxPublisher::Start(const std::function<bool()>& give_up) {
       {"transaction.timeout.ms", "60000"},
       {"message.timeout.ms", "60000"},
   };
-  if (Status s = Producer::Open(options_, defaults, logger_, nullptr, &producer_); !s.ok())
+}
+
+Status OutboxPublisher::Start(const std::function<bool()>& give_up) {
+  if (Status s = Producer::Open(options_, ProducerDefaults(options_), logger_, nullptr, &producer_);
+      !s.ok())
     return s;
   // Where the topics end, as read_committed consumers see them.
   auto tail = [&](const std::string& topic, TailMessage* t) -> Status {

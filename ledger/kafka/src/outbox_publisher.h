@@ -45,6 +45,10 @@ class OutboxPublisher {
                   std::shared_ptr<spdlog::logger> logger);
   ~OutboxPublisher();
 
+  // The transactional producer's properties before the user's -X (transactional.id from the
+  // topic prefix). For CheckClientConfig before anything connects.
+  static KafkaProperties ProducerDefaults(const KafkaOptions& options);
+
   // Opens the transactional producer, fences earlier instances and finds where to continue.
   // Retries what may pass until `give_up()` says so. Errors: kIo (fenced, not authorized, the
   // records topic holds another ledger's records), kCorruption, or the last retryable error

@@ -51,6 +51,17 @@ Status LedgerService::Run(ServeStats* stats_out) {
       options_.kafka.properties.empty() ? std::string("(none)")
                                         : DescribeProperties(options_.kafka.properties));
 
+  // A configuration librdkafka refuses is the user's to fix, whatever the ledger's or the
+  // cluster's state (exit 2): checked before anything is opened.
+  if (Status s = CheckClientConfig(ClientType::kProducer, options_.kafka,
+                                   OutboxPublisher::ProducerDefaults(options_.kafka));
+      !s.ok())
+    return s;
+  if (Status s = CheckClientConfig(ClientType::kConsumer, options_.kafka,
+                                   SubmissionsSource::ConsumerDefaults());
+      !s.ok())
+    return s;
+
   // The ledger first: a second serve on the same directory stops here (kLocked).
   ledger::LedgerOptions lo;
   lo.batch_events = options_.batch_events;
@@ -105,8 +116,6 @@ Status LedgerService::Run(ServeStats* stats_out) {
   std::atomic<bool> monitor_exit{false};
   std::thread monitor([&] {
     pthread_setname_np(pthread_self(), "serve-monitor");
-    std::unique_ptr<Consumer> watermarks;  // only for the topic's end offset
-    if (!Consumer::Open(options_.kafka, {}, logger_, &watermarks).ok()) watermarks.reset();
     auto last = std::chrono::steady_clock::now();
     uint64_t last_lines = counter.lines.load(), last_published = publisher.published_position();
     bool stopping = false;
@@ -123,17 +132,12 @@ Status LedgerService::Run(ServeStats* stats_out) {
       const double secs = std::chrono::duration<double>(now - last).count();
       last = now;
       const int64_t next = source->next_offset();
-      int64_t low = 0, high = -1;
+      // The end as the source's last fetch saw it. Never asked of the cluster here: librdkafka's
+      // query can block for as long as a partition's former leader stays down, and this thread
+      // turns a signal into a stop.
+      int64_t high = -1;
       std::string lag = "?";
-      if (watermarks) {
-        if (Status s = watermarks->QueryWatermarks(topics.submissions, 0,
-                                                   std::chrono::milliseconds(2000), &low, &high);
-            !s.ok()) {
-          logger_->warn("serve: cannot read the end of {}: {}", topics.submissions, s.message());
-        } else {
-          lag = std::to_string(std::max<int64_t>(0, high - std::max<int64_t>(next, low)));
-        }
-      }
+      if (source->end_offset(&high)) lag = std::to_string(std::max<int64_t>(0, high - std::max<int64_t>(next, 0)));
       const uint64_t lines = counter.lines.load(), published = publisher.published_position();
       logger_->info(
           "serve: status head={} next_offset={} end_offset={} lag={} lines_per_s={:.0f} "

@@ -6,20 +6,25 @@
 
 namespace smeledger::ledger_kafka {
 
-Status SubmissionsSource::Open(const KafkaOptions& options, std::shared_ptr<spdlog::logger> logger,
-                               const std::string& topic, int64_t next_offset,
-                               std::unique_ptr<SubmissionsSource>* out) {
-  std::unique_ptr<SubmissionsSource> s(new SubmissionsSource());
-  s->logger_ = logger;
-  s->name_ = SourceName(topic);
-  // A stored offset the topic no longer holds is an error to report, never a silent jump.
-  const KafkaProperties defaults = {
+KafkaProperties SubmissionsSource::ConsumerDefaults() {
+  return {
+      // A stored offset the topic no longer holds is an error to report, never a silent jump.
       {"auto.offset.reset", "error"},
       // Lines wait in librdkafka's queue while the ledger works: bounded.
       {"queued.max.messages.kbytes", "65536"},
       {"fetch.max.bytes", "16777216"},
   };
-  if (Status st = Consumer::Open(options, defaults, std::move(logger), &s->consumer_); !st.ok())
+}
+
+Status SubmissionsSource::Open(const KafkaOptions& options, std::shared_ptr<spdlog::logger> logger,
+                               const std::string& topic, int64_t next_offset,
+                               std::unique_ptr<SubmissionsSource>* out) {
+  std::unique_ptr<SubmissionsSource> s(new SubmissionsSource());
+  s->logger_ = logger;
+  s->topic_ = topic;
+  s->name_ = SourceName(topic);
+  if (Status st = Consumer::Open(options, ConsumerDefaults(), std::move(logger), &s->consumer_);
+      !st.ok())
     return st;
   // librdkafka's logical offset for "the beginning": RD_KAFKA_OFFSET_BEGINNING.
   constexpr int64_t kBeginning = -2;

@@ -22,6 +22,10 @@ namespace smeledger::ledger_kafka {
 
 class SubmissionsSource final : public ledger::SubmissionSource {
  public:
+  // The consumer's properties before the user's -X. For CheckClientConfig before anything
+  // connects.
+  static KafkaProperties ConsumerDefaults();
+
   // Reads partition 0 of `topic` from `next_offset` (< 0: the partition's beginning).
   static Status Open(const KafkaOptions& options, std::shared_ptr<spdlog::logger> logger,
                      const std::string& topic, int64_t next_offset,
@@ -35,6 +39,9 @@ class SubmissionsSource final : public ledger::SubmissionSource {
   // For status lines, from any thread: the next offset to be read (-1: not known yet) and the
   // number of lines read.
   int64_t next_offset() const { return next_offset_.load(std::memory_order_relaxed); }
+  // For status lines, from any thread: the partition's end as of the last fetch (false: not
+  // known yet). Never blocks.
+  bool end_offset(int64_t* end) const { return consumer_->CachedHighWatermark(topic_, 0, end); }
   uint64_t lines() const { return lines_.load(std::memory_order_relaxed); }
 
   // The name under which the ledger stores the partition's next offset ("<topic>/0").
@@ -46,6 +53,7 @@ class SubmissionsSource final : public ledger::SubmissionSource {
   std::vector<ConsumedMessage> batch_;  // consumed, handed out one per Next
   size_t next_in_batch_ = 0;
   std::shared_ptr<spdlog::logger> logger_;
+  std::string topic_;
   std::string name_;
   Status status_;
   std::atomic<int64_t> next_offset_{-1};

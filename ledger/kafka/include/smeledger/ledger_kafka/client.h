@@ -174,8 +174,15 @@ class Consumer {
 
   // The partition's low and high watermarks (the first offset kept, the next offset to be
   // written), asked of the partition's leader, waiting at most `timeout`.
+  // librdkafka 2.0.2 may overrun the timeout, and by as long as the partition's former leader
+  // stays down if its leadership moved while it asked: not for threads that must not block.
   Status QueryWatermarks(std::string_view topic, int32_t partition,
                          std::chrono::milliseconds timeout, int64_t* low, int64_t* high);
+
+  // The high watermark of an assigned partition as the last fetch response for it gave it,
+  // without asking the cluster (never blocks). False when none is known yet.
+  // Thread safety: may be called from any thread, also while another one polls.
+  bool CachedHighWatermark(std::string_view topic, int32_t partition, int64_t* high) const;
 
   std::string name() const;
 

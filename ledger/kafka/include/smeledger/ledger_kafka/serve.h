@@ -67,8 +67,8 @@ class LedgerService {
   // Serves until Stop(): finishes the batch in hand, publishes what is durable (up to
   // drain_timeout), brings the default projection up to date and returns ok.
   // Errors: kLocked (another process holds the ledger), kRetryable (the cluster cannot be
-  // reached within kafka.connect_timeout at start), kInvalidInput (a bad property, a replica's
-  // directory), kIo (a topic with wrong settings, fenced by another instance, a disk error),
+  // reached within kafka.connect_timeout at start), kInvalidInput (a bad property or a
+  // combination librdkafka refuses, found before anything is opened; a replica's directory), kIo (a topic with wrong settings, fenced by another instance, a disk error),
   // kCorruption.
   Status Run(ServeStats* stats);
 
