@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -84,6 +85,34 @@ std::string Tail(const std::string& path) {
   std::ifstream f(path);
   std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   return all.size() > 600 ? all.substr(all.size() - 600) : all;
+}
+
+// CPU seconds (user + system) a process has used so far: /proc/PID/stat's utime and stime.
+double CpuSecondsOf(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const size_t close = all.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream in(all.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {  // fields 3.. after "pid (comm) "
+    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// The whole machine's busy CPU seconds so far (every core; /proc/stat's first line, all but
+// idle and iowait): what the broker's JVM and everything else used besides the roles.
+double MachineBusySeconds() {
+  std::ifstream f("/proc/stat");
+  std::string cpu;
+  unsigned long long v[10] = {};
+  f >> cpu;
+  for (auto& x : v) f >> x;
+  const unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+  return static_cast<double>(busy) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 double Percentile(std::vector<double> v, double p) {
@@ -243,6 +272,8 @@ int BenchKafka(const GlobalOptions& g, const BenchKafkaArgs& a) {
 
   // 1. Throughput: every line as fast as the producer takes them.
   if (!g.quiet) std::fprintf(stderr, "sending %llu lines...\n", (unsigned long long)burst);
+  const double cpu0_serve = CpuSecondsOf(serve.pid), cpu0_project = CpuSecondsOf(project.pid),
+               cpu0_self = CpuSecondsOf(::getpid()), cpu0_machine = MachineBusySeconds();
   const Clock::time_point t0 = Clock::now();
   for (uint64_t i = 0; i < burst; ++i) {
     if (Status s = send(i); !s.ok()) return Fail(ExitFor(s), s.message());
@@ -256,6 +287,10 @@ int BenchKafka(const GlobalOptions& g, const BenchKafkaArgs& a) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   const Clock::time_point t_replica = Clock::now();
+  const double cpu_serve = CpuSecondsOf(serve.pid) - cpu0_serve,
+               cpu_project = CpuSecondsOf(project.pid) - cpu0_project,
+               cpu_self = CpuSecondsOf(::getpid()) - cpu0_self,
+               cpu_machine = MachineBusySeconds() - cpu0_machine;
   const double secs = std::chrono::duration<double>(t_replica - t0).count();
   std::vector<double> lat;
   lat.reserve(burst);
@@ -285,7 +320,7 @@ int BenchKafka(const GlobalOptions& g, const BenchKafkaArgs& a) {
   if (!serve_ok) return Fail(kProblem, "serve did not stop cleanly:\n" + Tail(serve.log));
   if (!project_ok) return Fail(kProblem, "project did not stop cleanly:\n" + Tail(project.log));
 
-  char buf[1024];
+  char buf[1536];
   std::snprintf(
       buf, sizeof buf,
       "{\"benchmark\":\"kafka\",\"events\":%llu,\"seconds\":%.3f,\"events_per_second\":%.0f,"
@@ -293,13 +328,17 @@ int BenchKafka(const GlobalOptions& g, const BenchKafkaArgs& a) {
       "\"latency_ms\":{\"p50\":%.1f,\"p99\":%.1f,\"max\":%.1f},"
       "\"paced\":{\"events\":%llu,\"rate\":%.0f,\"latency_ms\":{\"p50\":%.1f,\"p99\":%.1f,"
       "\"max\":%.1f}},\"peak_rss_mb\":{\"serve\":%.1f,\"project\":%.1f},"
+      "\"cpu_seconds\":{\"serve\":%.2f,\"project\":%.2f,\"producer_and_outcomes\":%.2f,"
+      "\"rest_of_machine\":%.2f,\"machine\":%.2f,\"cores\":%ld},"
       "\"topic_prefix\":\"%s\",\"bootstrap\":\"%s\"",
       (unsigned long long)burst, secs, burst / secs, send_secs,
       std::chrono::duration<double>(t_outcomes - t0).count(),
       std::chrono::duration<double>(t_replica - t_outcomes).count(), Percentile(lat, 0.5),
       Percentile(lat, 0.99), Percentile(lat, 1.0), (unsigned long long)paced_lat.size(),
       a.paced_rate, Percentile(paced_lat, 0.5), Percentile(paced_lat, 0.99),
-      Percentile(paced_lat, 1.0), serve_rss, project_rss, ko.topic_prefix.c_str(),
+      Percentile(paced_lat, 1.0), serve_rss, project_rss, cpu_serve, cpu_project, cpu_self,
+      std::max(0.0, cpu_machine - cpu_serve - cpu_project - cpu_self), cpu_machine,
+      sysconf(_SC_NPROCESSORS_ONLN), ko.topic_prefix.c_str(),
       ko.bootstrap_servers.c_str());
   std::printf("%s,%s}\n", buf, BenchMachine().c_str());
   if (a.keep) std::fprintf(stderr, "logs and ledgers kept in %s\n", dir.c_str());

@@ -1,8 +1,10 @@
 // `smeledger serve` under faults, with lines streaming in through `produce --wait` the whole
-// time: serve SIGKILLed at random moments and restarted; every broker stopped for 10 s; on
-// three nodes, the partition leaders of submissions and of records SIGKILLed and restarted.
-// After each: produce --wait ends with exactly submit's outcomes, the ledger verifies, and the
-// records and outcomes topics hold everything once, in order, without a gap.
+// time, and a read replica (`project`) following the records topic: serve and project each
+// SIGKILLed at random moments and restarted; every broker stopped for 10 s; on three nodes,
+// the partition leaders of submissions and of records SIGKILLed and restarted. After each:
+// produce --wait ends with exactly submit's outcomes, the ledger verifies, the records and
+// outcomes topics hold everything once, in order, without a gap, and the replica holds the
+// ledger's records byte for byte and prints submit's reports.
 #include <catch2/catch.hpp>
 
 #include <random>
@@ -32,6 +34,7 @@ class Stream {
   const std::string& prefix() const { return prefix_; }
   const std::vector<std::string>& lines() const { return lines_; }
   std::string db() const { return dir_ / "served"; }
+  std::string replica() const { return dir_ / "replica"; }
 
   // Starts `produce --wait` reading the pipe.
   void StartProduce() {
@@ -51,9 +54,15 @@ class Stream {
     return std::make_unique<Child>(ServeArgs(db(), bootstrap_, prefix_, extra), dir_ / log);
   }
 
+  // `project`: the read replica of the records topic, in replica().
+  std::unique_ptr<Child> StartProject(const std::string& log) {
+    return std::make_unique<Child>(ProjectArgs(replica(), bootstrap_, prefix_), dir_ / log);
+  }
+
   // Every line fed: ends produce's input, waits for its answers, stops `serve` (SIGTERM) and
-  // checks everything.
-  void Finish(Child& serve) {
+  // checks everything; with `project`, waits until the replica holds every record, stops it
+  // and checks it too (the served ledger's records byte for byte, submit's reports).
+  void Finish(Child& serve, Child* project = nullptr) {
     for (auto& f : feeders_) f->Join();
     produce_->CloseStdin();
     auto p = produce_->Wait(600s);
@@ -71,6 +80,16 @@ class Stream {
     CHECK(CheckRecordsTopic(bootstrap_, prefix_, db()) == ref_.accepted);
     CheckOutcomesMatch(CheckOutcomesTopic(bootstrap_, prefix_, lines_.size()), ref_.outcomes,
                        hashes);
+    if (project == nullptr) return;
+    INFO("project: " << project->log());
+    CHECK(WaitUntil([&] { return HeadOf(replica()) == ref_.accepted; }, 120s));
+    project->Signal(SIGTERM);
+    auto ep = project->Wait(60s);
+    REQUIRE(ep);
+    CHECK(Describe(*ep) == "exit 0");
+    CHECK(CheckVerifies(dir_.path(), replica()) == ref_.accepted);
+    CheckReadsMatch(dir_.path(), ref_.db, replica());
+    CheckReplicaOf(dir_.path(), db(), replica());
   }
 
  private:
@@ -102,8 +121,8 @@ std::string Tail(const std::string& text, size_t n) {
 
 }  // namespace
 
-TEST_CASE("serve SIGKILLed at random moments mid-stream and restarted: every line answered once, "
-          "every record published once",
+TEST_CASE("serve and project SIGKILLed at random moments mid-stream and restarted: every line "
+          "answered once, every record published once, the replica equal",
           "[serve][crash][kafka][slow]") {
   const std::string bootstrap = KafkaBootstrap();
   REQUIRE_FALSE(bootstrap.empty());
@@ -121,8 +140,10 @@ TEST_CASE("serve SIGKILLed at random moments mid-stream and restarted: every lin
   // the others once they consume, at a random moment after that, until six were killed while
   // lines were still coming (the feed's pace leaves time for about ten rounds).
   const std::vector<std::string> batches = {"97", "1000", "16384", "211", "4096", "3000", "50"};
-  int mid_stream_kills = 0;
+  int mid_stream_kills = 0, replica_kills = 0;
   std::string kills;
+  // The read replica beside it, SIGKILLed at its own random moment of each round.
+  std::unique_ptr<Child> project = stream.StartProject("project-0.log");
   const double t0 = MonotonicSeconds();
   for (size_t round = 0; mid_stream_kills < 6 && round < 12; ++round) {
     const std::string& batch = batches[round % batches.size()];
@@ -135,6 +156,17 @@ TEST_CASE("serve SIGKILLed at random moments mid-stream and restarted: every lin
       REQUIRE(WaitUntil([&] { return StoredOffset(stream.db(), stream.prefix()) > before; }, 60s));
       std::this_thread::sleep_for(std::chrono::milliseconds(
           std::uniform_int_distribution<int>(0, 800)(rng)));
+    }
+    if (round != 1) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(
+          std::uniform_int_distribution<int>(0, 400)(rng)));
+      const Child::Exit pe = project->Kill();
+      CHECK(pe.signal == SIGKILL);
+      const uint64_t replica_head = HeadOf(stream.replica());
+      if (replica_head > 0 && feed.written() < total) ++replica_kills;
+      kills += "\n  project: replica head " + std::to_string(replica_head);
+      CheckVerifies(dir.path(), stream.replica());
+      project = stream.StartProject("project-" + std::to_string(round + 1) + ".log");
     }
     const bool feeding = feed.written() < total;
     const Child::Exit e = serve->Kill();
@@ -149,12 +181,14 @@ TEST_CASE("serve SIGKILLed at random moments mid-stream and restarted: every lin
   }
   WARN("SIGKILLs in " << MonotonicSeconds() - t0 << " s (random seed " << seed << "):" << kills);
   CHECK(mid_stream_kills >= 5);
+  CHECK(replica_kills >= 5);
 
   auto serve = stream.StartServe({}, "serve-last.log");
-  stream.Finish(*serve);
+  stream.Finish(*serve, project.get());
 }
 
-TEST_CASE("every broker stopped for 10 s mid-stream: serve and produce --wait wait and resume, "
+TEST_CASE("every broker stopped for 10 s mid-stream: serve, project and produce --wait wait and "
+          "resume, "
           "nothing lost or twice",
           "[serve][kafka][slow]") {
   TempDir dir;
@@ -167,6 +201,7 @@ TEST_CASE("every broker stopped for 10 s mid-stream: serve and produce --wait wa
                                 "--bad 40 --limit 120000");
   stream.StartProduce();
   auto serve = stream.StartServe({"--batch", "2000"}, "serve.log");
+  auto project = stream.StartProject("project.log");
 
   stream.Feed(0, 40000, 20000).Join();
   REQUIRE(WaitUntil([&] { return StoredOffset(stream.db(), stream.prefix()) > 0; }, 60s));
@@ -179,6 +214,7 @@ TEST_CASE("every broker stopped for 10 s mid-stream: serve and produce --wait wa
   std::this_thread::sleep_for(
       std::chrono::duration<double>(std::max(0.0, stopped_at + 10 - MonotonicSeconds())));
   CHECK(serve->Running());
+  CHECK(project->Running());
   CHECK(stream.produce().Running());
   CHECK(StoredOffset(stream.db(), stream.prefix()) <= 40000);
   ShellRun again = cluster.Start(1);
@@ -187,7 +223,7 @@ TEST_CASE("every broker stopped for 10 s mid-stream: serve and produce --wait wa
   WARN("brokers stopped for " << MonotonicSeconds() - stopped_at << " s with serve at offset "
                               << at_stop);
   stream.Feed(80000, stream.lines().size(), 20000);
-  stream.Finish(*serve);
+  stream.Finish(*serve, project.get());
   // It said so (librdkafka's connection failures, the status line's missing end offset).
   CHECK(Count(serve->log(), "] [warning] ") + Count(serve->log(), "] [error] ") > 0);
 }
@@ -208,6 +244,7 @@ TEST_CASE("three nodes: the leaders of submissions and of records SIGKILLed mid-
   const size_t total = stream.lines().size();
   stream.StartProduce();
   auto serve = stream.StartServe({"--batch", "2000"}, "serve.log");
+  auto project = stream.StartProject("project.log");
   Feeder& feed = stream.Feed(0, total, 4000);  // about 37 s of lines
   auto offset = [&] { return StoredOffset(stream.db(), stream.prefix()); };
 
@@ -246,5 +283,5 @@ TEST_CASE("three nodes: the leaders of submissions and of records SIGKILLed mid-
   INFO(back2.err);
   REQUIRE(back2.exit_code == 0);
 
-  stream.Finish(*serve);
+  stream.Finish(*serve, project.get());
 }

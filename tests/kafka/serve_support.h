@@ -222,6 +222,16 @@ inline std::vector<std::string> ServeArgs(const std::string& db, const std::stri
   return a;
 }
 
+// `smeledger project` (a read replica of the records topic of `prefix`) into `db`.
+inline std::vector<std::string> ProjectArgs(const std::string& db, const std::string& bootstrap,
+                                            const std::string& prefix,
+                                            const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> a = {"--db", db, "project", "--bootstrap", bootstrap, "--topic-prefix",
+                                prefix, "--status-interval", "1"};
+  a.insert(a.end(), extra.begin(), extra.end());
+  return a;
+}
+
 // The ledger in `db` as a reader sees it now (nullptr when there is none yet).
 inline std::unique_ptr<ledger::Ledger> OpenReader(const std::string& db) {
   ledger::LedgerOptions o;
@@ -433,6 +443,41 @@ inline uint64_t CheckVerifies(const std::string& dir, const std::string& db) {
   CHECK(v.exit_code == 0);
   CHECK(Field(v.out, "ok") == "true");
   return std::stoull(Field(v.out, "position"));
+}
+
+// The read commands give the same output on `db` as on the reference ledger `ref_db` (a
+// ledger of the same lines written by `submit`: its records' hashes differ — each record holds
+// the moment it was written — but every count, report and digest is the same).
+inline void CheckReadsMatch(const std::string& dir, const std::string& ref_db,
+                            const std::string& db) {
+  for (const std::string cmd : {"report quarterly --period 2019-Q3 --format json",
+                                "report annual --year 2019 --format json",
+                                "compliance --period 2019-Q3 --format json"}) {
+    INFO(cmd);
+    auto want = Smeledger(dir, "--db " + ref_db + " " + cmd);
+    auto got = Smeledger(dir, "--db " + db + " " + cmd);
+    INFO(want.err << got.err);
+    REQUIRE(want.exit_code == 0);
+    CHECK(got.exit_code == 0);
+    CHECK(want.out.size() > 100);
+    CHECK(got.out == want.out);
+  }
+}
+
+// A read replica holds the served ledger's records byte for byte: `export` and `verify` print
+// the same on both.
+inline void CheckReplicaOf(const std::string& dir, const std::string& ledger_db,
+                           const std::string& replica_db) {
+  for (const std::string cmd : {"export", "--format json verify"}) {
+    INFO(cmd);
+    auto want = Smeledger(dir, "--db " + ledger_db + " " + cmd);
+    auto got = Smeledger(dir, "--db " + replica_db + " " + cmd);
+    INFO(want.err << got.err);
+    REQUIRE(want.exit_code == 0);
+    CHECK(got.exit_code == 0);
+    CHECK(!want.out.empty());
+    CHECK((got.out == want.out));  // (not printed: an export is large)
+  }
 }
 
 }  // namespace smeledger::testing
