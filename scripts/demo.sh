@@ -3,8 +3,8 @@
 # province is generated, submitted to a fresh ledger, verified, and its head printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/install-deps.sh >&2
+bash scripts/build.sh >&2
 BIN=build/bin/smeledger
 DATA=${DEMO_DIR:-demo-data}
 rm -rf "$DATA" && mkdir -p "$DATA"

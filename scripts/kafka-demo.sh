@@ -11,8 +11,8 @@
 #   KEEP=1 scripts/kafka-demo.sh              # keep the directory (ledgers, logs) afterwards
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
-bash scripts/build.sh
+bash scripts/install-deps.sh >&2
+bash scripts/build.sh >&2
 BIN=build/bin/smeledger
 WORK=$(mktemp -d /tmp/smeledger-kafka-demo-XXXXXX)
 KAFKA_DIR=$WORK/kafka
