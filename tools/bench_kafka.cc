@@ -160,7 +160,10 @@ int BenchKafka(const GlobalOptions& g, const BenchKafkaArgs& a) {
   if (Status s = producers::GenerateProvince(go, [&](std::string_view l) { lines.emplace_back(l); });
       !s.ok())
     return Fail(kEnvironment, s.message());
-  const uint64_t burst = std::min<uint64_t>(a.events, lines.size());
+  // The generator may give fewer lines than asked (it stops at the year's end): the paced
+  // phase keeps its share, the throughput run takes the rest.
+  const uint64_t burst =
+      std::min<uint64_t>(a.events, lines.size() > 2 * paced ? lines.size() - paced : lines.size());
   const uint64_t total = lines.size();
 
   if (Status s = ledger_kafka::EnsureTopics(ko, logger); !s.ok()) return Fail(ExitFor(s), s.message());
