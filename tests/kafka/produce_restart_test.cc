@@ -12,27 +12,11 @@
 
 using namespace smeledger::testing;
 
-namespace {
-
-// A broker of this test's own in `dir`; stopped and wiped when the test ends, however it ends.
-class OwnBroker {
- public:
-  explicit OwnBroker(std::string dir) : dir_(std::move(dir)) {}
-  ~OwnBroker() { Shell(KafkaDevScript() + " stop --wipe --dir " + dir_).exit_code; }
-  ShellRun Start() { return Shell(KafkaDevScript() + " start --nodes 1 --dir " + dir_); }
-  ShellRun Stop() { return Shell(KafkaDevScript() + " stop --dir " + dir_); }
-
- private:
-  std::string dir_;
-};
-
-}  // namespace
-
 TEST_CASE("every broker stopped for 10 s mid-stream: produce waits, loses and repeats nothing",
           "[produce][kafka][slow]") {
   TempDir dir;
-  OwnBroker broker(dir / "kafka");
-  ShellRun start = broker.Start();
+  DevCluster broker(dir / "kafka");  // its own: it is stopped
+  ShellRun start = broker.Start(1);
   INFO(start.err);
   REQUIRE(start.exit_code == 0);
   REQUIRE(start.out.rfind("bootstrap=", 0) == 0);
@@ -66,7 +50,7 @@ TEST_CASE("every broker stopped for 10 s mid-stream: produce waits, loses and re
   REQUIRE(stop.exit_code == 0);
   write(50000, 100000);  // sent while no broker runs
   std::this_thread::sleep_for(std::chrono::seconds(10));
-  ShellRun again = broker.Start();
+  ShellRun again = broker.Start(1);
   INFO(again.err);
   REQUIRE(again.exit_code == 0);
   const int rc = ::pclose(in);

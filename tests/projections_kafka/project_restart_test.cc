@@ -9,28 +9,12 @@
 using namespace smeledger;
 using namespace smeledger::testing;
 
-namespace {
-
-// A broker of this test's own in `dir`; stopped and wiped when the test ends, however it ends.
-class OwnBroker {
- public:
-  explicit OwnBroker(std::string dir) : dir_(std::move(dir)) {}
-  ~OwnBroker() { Shell(KafkaDevScript() + " stop --wipe --dir " + dir_).exit_code; }
-  ShellRun Start() { return Shell(KafkaDevScript() + " start --nodes 1 --dir " + dir_); }
-  ShellRun Stop() { return Shell(KafkaDevScript() + " stop --dir " + dir_); }
-
- private:
-  std::string dir_;
-};
-
-}  // namespace
-
 TEST_CASE("every broker stopped for 10 s mid-stream: project waits, resumes and ends where the "
           "ledger is",
           "[project][kafka][slow]") {
   TempDir dir;
-  OwnBroker broker(dir / "kafka");
-  ShellRun start = broker.Start();
+  DevCluster broker(dir / "kafka");  // its own: it is stopped
+  ShellRun start = broker.Start(1);
   INFO(start.err);
   REQUIRE(start.exit_code == 0);
   const std::string bootstrap = Lines(start.out)[0].substr(10);
@@ -63,7 +47,7 @@ TEST_CASE("every broker stopped for 10 s mid-stream: project waits, resumes and 
   CHECK(during < records.size());
   std::this_thread::sleep_for(10s);
   CHECK(project.Running());
-  ShellRun again = broker.Start();
+  ShellRun again = broker.Start(1);
   INFO(again.err);
   REQUIRE(again.exit_code == 0);
 
