@@ -259,7 +259,8 @@ Status LedgerImpl::LoadHead() {
   } else if (!s.IsNotFound()) {
     return rocks::ToStatus(s, "cannot read the ledger head");
   }
-  head_ = durable_head_ = h;
+  head_ = h;
+  SetDurableHead(h);
   chain_hash_ = h.hash;
   replay_from_.assign(participants_.size(), h.position + 1);
   for (size_t k = 0; k < participants_.size(); ++k)

@@ -12,6 +12,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -35,7 +36,10 @@ class LedgerImpl final : public Ledger {
   static Status OpenImpl(const LedgerOptions& options, const std::string& path,
                          std::unique_ptr<Ledger>* out);
 
-  Head head() const override { return head_; }
+  Head head() const override {
+    std::lock_guard<std::mutex> l(shared_head_mu_);
+    return shared_head_;
+  }
   Status Submit(SubmissionSource* source, OutcomeSink* sink, SubmitStats* stats,
                 const SubmitProgress& progress) override;
   Status SourcePosition(std::string_view source_name, uint64_t* next_token) const override;
@@ -90,6 +94,14 @@ class LedgerImpl final : public Ledger {
   // writing thread computes the chain (see StagedBatch).
   Head head_;
   Head durable_head_;         // newest durable record
+  // durable_head_ for other threads (head()): set with SetDurableHead, a batch at a time.
+  mutable std::mutex shared_head_mu_;
+  Head shared_head_;
+  void SetDurableHead(const Head& h) {
+    durable_head_ = h;
+    std::lock_guard<std::mutex> l(shared_head_mu_);
+    shared_head_ = h;
+  }
   LedgerState state_;         // a ledger's validation state (a replica uses it to intern names)
 
   // Batch participants, in the order they write; the typed pointers alias entries.

@@ -99,7 +99,7 @@ Status LedgerImpl::AppendReplicated(std::span<const ReplicatedRecord> records,
     ResetBatch(b, head_.position + 1);
     return rocks::ToStatus(s, "cannot write to the replica");
   }
-  durable_head_ = head_;
+  SetDurableHead(head_);
   for (size_t k = 0; k < participants_.size(); ++k)
     participants_[k]->Durable(*b, b->parts[k].get());
   ResetBatch(b, head_.position + 1);

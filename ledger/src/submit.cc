@@ -67,7 +67,7 @@ Status LedgerImpl::WaitInFlight(OutcomeSink* sink, const std::function<void()>& 
     failed_ = true;
     return rocks::ToStatus(s, "cannot write to the ledger");
   }
-  durable_head_ = done->head;
+  SetDurableHead(done->head);
   if (head_.position == done->head.position) head_.hash = done->head.hash;
   for (size_t k = 0; k < participants_.size(); ++k)
     participants_[k]->Durable(*done, done->parts[k].get());

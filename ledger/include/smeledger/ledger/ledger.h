@@ -142,6 +142,8 @@ class Ledger {
 
   virtual ~Ledger() = default;
 
+  // The newest durable record. Safe to call from any thread, also while Submit or
+  // AppendReplicated runs on another (it then moves forward a batch at a time).
   virtual Head head() const = 0;
 
   // Validates and appends every event line `source` gives until it ends (kEnd: end of input or
