@@ -3,11 +3,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 
 #include "cli.h"
+#include "kafka_cli.h"
 #include "logging.h"
 #include "smeledger/ledger/outcome_json.h"
 #include "smeledger/producers_kafka/submissions_producer.h"
@@ -54,14 +56,16 @@ class OutcomeWriter final : public producers_kafka::OutcomeHandler {
   int shown_ = 0;
 };
 
+// The producer a SIGINT/SIGTERM asks to stop (RequestStop is async-signal-safe).
+std::atomic<producers_kafka::SubmissionsProducer*> running_producer{nullptr};
+void StopProducing() {
+  if (auto* p = running_producer.load()) p->RequestStop();
+}
+
 std::string Rate(double n, double secs) {
   char b[64];
   std::snprintf(b, sizeof b, "%.0f/s", secs > 0 ? n / secs : 0.0);
   return b;
-}
-
-std::chrono::milliseconds Millis(double seconds) {
-  return std::chrono::milliseconds(static_cast<int64_t>(std::llround(seconds * 1000)));
 }
 
 int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
@@ -107,6 +111,15 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
     return Fail(ExitFor(s), s.message());
   }
 
+  // A first SIGINT/SIGTERM stops reading the input: what was sent is still delivered and
+  // reported, with the last line sent, so that the rest can be sent later; a second ends the
+  // process at once.
+  running_producer = producer.get();
+  struct Unregister {
+    ~Unregister() { running_producer = nullptr; }
+  } unregister;
+  OnStopSignal(StopProducing);
+
   // Send.
   off_t total = fd != STDIN_FILENO ? ::lseek(fd, 0, SEEK_END) : -1;
   if (total > 0) ::lseek(fd, 0, SEEK_SET);
@@ -145,6 +158,18 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
                               " lines not delivered; first error: " +
                               stats.first_failure.message());
   }
+  if (stats.stopped) {
+    close_files();
+    const std::string file = a.file.empty() || a.file == "-" ? "the input" : a.file;
+    return Fail(kProblem,
+                "interrupted: " + std::to_string(stats.delivered) + " lines sent" +
+                    (stats.last_line ? ", up to line " + std::to_string(stats.last_line) + " of " +
+                                           file + "; the lines after it were not sent"
+                                     : "; nothing was sent") +
+                    (a.wait ? " (outcomes not collected: the ledger answers every sent line in " +
+                                  producer->outcomes_topic() + ")"
+                            : ""));
+  }
   if (!a.wait) {
     close_files();
     return kOk;
@@ -164,6 +189,12 @@ int RunProduce(const GlobalOptions& g, const ProduceArgs& a) {
   const double secs = NowSeconds() - t0;
   if (!close_files()) return Fail(kEnvironment, "cannot write " + a.outcomes);
   if (!s.ok()) return Fail(ExitFor(s), s.message());
+  if (wait.stopped)
+    return Fail(kProblem, "interrupted while waiting: " + std::to_string(wait.answered) + " of " +
+                              std::to_string(wait.expected) + " outcomes received" +
+                              (a.outcomes.empty() ? "" : " (written to " + a.outcomes + ")") +
+                              "; every sent line is answered in " + producer->outcomes_topic() +
+                              " all the same");
   if (writer.more_rejections() > 0 && !g.quiet)
     std::fprintf(stderr, "... and %d more rejected lines (use --outcomes FILE to see all)\n",
                  writer.more_rejections());

@@ -243,3 +243,52 @@ TEST_CASE("two serves on different ledgers under one topic prefix: the second ex
   CHECK(CheckRecordsTopic(bootstrap, prefix, db_a) == HeadOf(db_a));
   CHECK(CheckVerifies(dir.path(), db_a) == HeadOf(db_a));
 }
+
+// A provider's Ctrl-C: produce stops reading its input, still delivers what it sent, and says
+// up to which line, so that the rest can be sent later; interrupted while waiting for outcomes,
+// it says how many came (the ledger answers every sent line all the same).
+TEST_CASE("produce stopped by SIGINT: what it sent is delivered and it names the last line sent — "
+          "stopped while waiting, it says how many outcomes came — exit 1 both times",
+          "[produce][ops][kafka]") {
+  const std::string bootstrap = KafkaBootstrap();
+  TempDir dir;
+  const std::string prefix = UniqueTopicPrefix("produce-sigint");
+  const std::vector<std::string> lines = Generate(dir, "events.jsonl", 1500, 16);
+  auto sent = [&] { return ReadTopic(bootstrap, prefix + "submissions").size(); };
+
+  {  // Mid-input: 1000 lines through the pipe, which then stays open.
+    Child p({"produce", "--bootstrap", bootstrap, "--topic-prefix", prefix, "-"},
+            dir / "p1.log", Child::kPipe);
+    Feeder(p.stdin_fd(), lines, 0, 1000, 1e9).Join();
+    REQUIRE(WaitUntil([&] { return sent() >= 1000; }, 60s));
+    CHECK(p.Running());
+    p.Signal(SIGINT);
+    auto e = p.Wait(60s);
+    INFO(p.log());
+    REQUIRE(e);
+    CHECK(Describe(*e) == "exit 1");
+    CHECK(Count(p.log(), "smeledger: ") == 1);
+    CHECK(LastLine(p.log()) == "smeledger: interrupted: 1000 lines sent, up to line 1000 of the "
+                               "input; the lines after it were not sent");
+    CHECK(sent() == 1000);
+  }
+  {  // Waiting for outcomes that do not come (no serve runs).
+    const std::string outcomes = dir / "outcomes.jsonl";
+    Child p({"produce", "--bootstrap", bootstrap, "--topic-prefix", prefix, "--wait",
+             "--outcomes", outcomes, "-"},
+            dir / "p2.log", Child::kPipe);
+    Feeder(p.stdin_fd(), lines, 1000, 1500, 1e9).Join();
+    p.CloseStdin();
+    REQUIRE(WaitUntil([&] { return p.log().find("produced 500 lines") != std::string::npos; },
+                      60s));
+    p.Signal(SIGINT);
+    auto e = p.Wait(60s);
+    INFO(p.log());
+    REQUIRE(e);
+    CHECK(Describe(*e) == "exit 1");
+    CHECK(LastLine(p.log()) == "smeledger: interrupted while waiting: 0 of 500 outcomes received "
+                               "(written to " + outcomes + "); every sent line is answered in " +
+                                   prefix + "outcomes all the same");
+    CHECK(sent() == 1500);
+  }
+}

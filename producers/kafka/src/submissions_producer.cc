@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <map>
@@ -66,6 +67,8 @@ struct SubmissionsProducer::Rep final : ledger_kafka::DeliveryHandler {
   int64_t outcomes_start = 0;          // the outcomes topic's end before anything was sent
   ProduceStats* stats = nullptr;       // during Send
   std::vector<Delivered> delivered;    // in delivery order (kept with wait_outcomes)
+  std::atomic<bool> stop_requested{false};
+  static_assert(std::atomic<bool>::is_always_lock_free);  // set from a signal handler
 
   void OnDelivery(const ledger_kafka::DeliveryReport& r) override {
     if (!stats) return;  // outside Send: the producer's destructor flushing after a failure
@@ -83,6 +86,8 @@ struct SubmissionsProducer::Rep final : ledger_kafka::DeliveryHandler {
 };
 
 SubmissionsProducer::SubmissionsProducer(std::unique_ptr<Rep> rep) : rep_(std::move(rep)) {}
+
+void SubmissionsProducer::RequestStop() { rep_->stop_requested.store(true); }
 SubmissionsProducer::~SubmissionsProducer() {
   // The producer's destructor may still report deliveries: to a Rep that is whole.
   rep_->stats = nullptr;
@@ -90,6 +95,8 @@ SubmissionsProducer::~SubmissionsProducer() {
 }
 
 const std::string& SubmissionsProducer::topic() const { return rep_->topics.submissions; }
+
+const std::string& SubmissionsProducer::outcomes_topic() const { return rep_->topics.outcomes; }
 
 Status SubmissionsProducer::Open(const ProduceOptions& options,
                                  std::shared_ptr<spdlog::logger> logger,
@@ -163,6 +170,10 @@ Status SubmissionsProducer::Send(ledger::SubmissionSource* source, const Produce
   };
   Status failure;
   for (;;) {
+    if (r.stop_requested.load(std::memory_order_relaxed)) {
+      stats->stopped = true;
+      break;
+    }
     const ledger::SubmissionSource::Read got = source->Next(&line, std::chrono::milliseconds(100));
     if (got == ledger::SubmissionSource::Read::kEnd) break;
     if (got == ledger::SubmissionSource::Read::kIdle) {  // a slow pipe: serve reports meanwhile
@@ -192,6 +203,7 @@ Status SubmissionsProducer::Send(ledger::SubmissionSource* source, const Produce
       report();
     }
     if (!failure.ok()) break;
+    stats->last_line = line.line_no;
     if ((++stats->lines & 1023) == 0) {
       p.Poll(std::chrono::milliseconds(0));
       if ((stats->lines & 65535) == 0) report();
@@ -311,6 +323,10 @@ Status SubmissionsProducer::AwaitOutcomes(OutcomeHandler* handler,
   };
 
   while (next < r.delivered.size()) {
+    if (r.stop_requested.load(std::memory_order_relaxed)) {
+      stats->stopped = true;
+      return Status::Ok();
+    }
     ledger_kafka::ConsumedMessage m;
     Consumer::Read read;
     Status s = r.outcomes->Poll(std::chrono::milliseconds(200), &m, &read);

@@ -50,6 +50,9 @@ struct ProduceStats {
   int64_t first_offset = -1;  // the submissions offsets of the first and last delivered line
   int64_t last_offset = -1;
   int outstanding = 0;       // lines sent, neither delivered nor failed yet (progress)
+  uint64_t last_line = 0;    // the line number of the last line sent
+  bool stopped = false;      // RequestStop() ended the input early: lines after last_line
+                             // were not sent
 };
 using ProduceProgress = std::function<void(const ProduceStats&)>;
 
@@ -81,6 +84,7 @@ struct WaitStats {
   uint64_t rejected = 0;
   uint64_t head_position = 0;  // the largest record position among the outcomes
   uint64_t ignored = 0;      // outcome messages for other producers' lines
+  bool stopped = false;      // RequestStop() ended the wait before every outcome came
 };
 using WaitProgress = std::function<void(const WaitStats&)>;
 
@@ -114,7 +118,13 @@ class SubmissionsProducer {
   Status AwaitOutcomes(OutcomeHandler* handler, std::chrono::milliseconds idle_timeout,
                        const WaitProgress& progress, WaitStats* stats);
 
+  // Asks Send() to stop reading its source (the lines it sent are still delivered and
+  // reported) and AwaitOutcomes() to return; each then sets its stats' `stopped`. Async-signal-
+  // safe (an atomic store), for a SIGINT/SIGTERM handler.
+  void RequestStop();
+
   const std::string& topic() const;
+  const std::string& outcomes_topic() const;
 
  private:
   struct Rep;
