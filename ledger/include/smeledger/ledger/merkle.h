@@ -87,7 +87,7 @@ class NodeSource {
   virtual Status Node(int level, uint64_t index, Hash* out) = 0;
   // out[i] = the hash of ids[i]; out.size() == ids.size(). The default calls Node() for each;
   // a store with batched reads (RocksDB MultiGet) overrides it. Every root and proof below
-  // makes exactly one call.
+  // makes at most one call (none when it needs no node).
   virtual Status Nodes(std::span<const NodeId> ids, std::span<Hash> out);
 };
 
