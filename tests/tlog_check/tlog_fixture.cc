@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "smeledger/ledger/checkpoint.h"
+#include "smeledger/ledger/merkle.h"
 #include "smeledger/ledger/signed_note.h"
 
 using namespace smeledger;
@@ -101,6 +102,76 @@ int WriteAll(const std::string& dir) {
   return ok ? 0 : 3;
 }
 
+// Proofs made by smeledger's Merkle library (ledger/include/smeledger/ledger/merkle.h) for a
+// tree of `max` leaves ("leaf 0", "leaf 1", …): every inclusion proof of every index of every
+// size 1..max and every consistency proof 1 ≤ m ≤ n ≤ max, one JSON object a line
+// (tests/tlog_check/README.md), and a copy of each with one byte of one hash flipped.
+int WriteProofs(const std::string& dir, uint64_t max) {
+  namespace merkle = smeledger::ledger::merkle;
+  merkle::MemoryNodeStore store;
+  merkle::Appender tree;
+  std::vector<Hash> leaves, roots = {merkle::EmptyRoot()};
+  for (uint64_t i = 0; i < max; ++i) {
+    const std::string data = "leaf " + std::to_string(i);
+    leaves.push_back(merkle::LeafHash(
+        std::span(reinterpret_cast<const uint8_t*>(data.data()), data.size())));
+    tree.Append(leaves.back(),
+                [&](int level, uint64_t index, const Hash& h) { store.Put(level, index, h); });
+    roots.push_back(tree.Root());
+  }
+  auto path_json = [](const merkle::Proof& p) {
+    std::string s = "[";
+    for (size_t i = 0; i < p.size(); ++i) s += (i ? ",\"" : "\"") + HexOf(p[i]) + "\"";
+    return s + "]";
+  };
+  // One byte of one hash flipped: a path hash when there is one, else the given root.
+  auto alter = [](merkle::Proof* p, Hash* root, uint64_t salt) {
+    Hash& h = p->empty() ? *root : (*p)[salt % p->size()];
+    h[salt % 32] ^= 0x01;
+  };
+  std::string inc, inc_bad, con, con_bad;
+  for (uint64_t size = 1; size <= max; ++size) {
+    for (uint64_t index = 0; index < size; ++index) {
+      auto proof = merkle::InclusionProof(index, size, store);
+      if (!proof.ok()) {
+        std::cerr << "tlog_fixture: " << proof.status().ToString() << "\n";
+        return 3;
+      }
+      auto line = [&](const merkle::Proof& p, const Hash& root) {
+        return "{\"leaf_index\":" + std::to_string(index) + ",\"tree_size\":" +
+               std::to_string(size) + ",\"leaf_hash\":\"" + HexOf(leaves[index]) +
+               "\",\"path\":" + path_json(p) + ",\"root\":\"" + HexOf(root) + "\"}\n";
+      };
+      inc += line(*proof, roots[size]);
+      merkle::Proof p = *proof;
+      Hash root = roots[size];
+      alter(&p, &root, index * 7 + size);
+      inc_bad += line(p, root);
+    }
+    for (uint64_t m = 1; m <= size; ++m) {
+      auto proof = merkle::ConsistencyProof(m, size, store);
+      if (!proof.ok()) {
+        std::cerr << "tlog_fixture: " << proof.status().ToString() << "\n";
+        return 3;
+      }
+      auto line = [&](const merkle::Proof& p, const Hash& root2) {
+        return "{\"size1\":" + std::to_string(m) + ",\"size2\":" + std::to_string(size) +
+               ",\"root1\":\"" + HexOf(roots[m]) + "\",\"root2\":\"" + HexOf(root2) +
+               "\",\"path\":" + path_json(p) + "}\n";
+      };
+      con += line(*proof, roots[size]);
+      merkle::Proof p = *proof;
+      Hash root2 = roots[size];
+      alter(&p, &root2, m * 5 + size);
+      con_bad += line(p, root2);
+    }
+  }
+  const bool ok = Write(dir + "/inclusion.jsonl", inc) && Write(dir + "/inclusion.bad.jsonl", inc_bad) &&
+                  Write(dir + "/consistency.jsonl", con) &&
+                  Write(dir + "/consistency.bad.jsonl", con_bad);
+  return ok ? 0 : 3;
+}
+
 int Open(const std::string& vkey_text, const std::string& path) {
   auto vkey = ParseVerifierKey(vkey_text);
   if (!vkey.ok()) {
@@ -127,11 +198,13 @@ int Open(const std::string& vkey_text, const std::string& path) {
 int main(int argc, char** argv) {
   const std::vector<std::string> a(argv + 1, argv + argc);
   if (a.size() == 2 && a[0] == "write") return WriteAll(a[1]);
+  if (a.size() == 3 && a[0] == "proofs") return WriteProofs(a[1], std::stoull(a[2]));
   if (a.size() == 4 && a[0] == "open" && a[1] == "--vkey") {
     std::string k = a[2];
     while (!k.empty() && (k.back() == '\n' || k.back() == ' ')) k.pop_back();
     return Open(k, a[3]);
   }
-  std::cerr << "usage: tlog_fixture write DIR | tlog_fixture open --vkey K FILE\n";
+  std::cerr << "usage: tlog_fixture write DIR | tlog_fixture proofs DIR MAX | "
+               "tlog_fixture open --vkey K FILE\n";
   return 2;
 }

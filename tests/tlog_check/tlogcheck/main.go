@@ -27,6 +27,10 @@ const usage = `usage:
   tlogcheck checkpoint --vkey K FILE    verify a signed checkpoint, print it as JSON
   tlogcheck inclusion FILE              verify an inclusion proof (JSON, see README.md)
   tlogcheck consistency FILE            verify a consistency proof (JSON, see README.md)
+  tlogcheck inclusion-lines [--all-invalid] FILE
+  tlogcheck consistency-lines [--all-invalid] FILE
+                                        one proof a line: every one verifies (or, with
+                                        --all-invalid, every one is refused)
   tlogcheck keygen NAME                 print a new signer key, then its verifier key
   tlogcheck sign --skey K FILE          sign the text in FILE, print the note
 `
@@ -48,6 +52,10 @@ func main() {
 		err = cmdInclusion(args)
 	case "consistency":
 		err = cmdConsistency(args)
+	case "inclusion-lines":
+		err = cmdLines("inclusion", args)
+	case "consistency-lines":
+		err = cmdLines("consistency", args)
 	case "keygen":
 		err = cmdKeygen(args)
 	case "sign":
@@ -194,6 +202,16 @@ func cmdInclusion(args []string) error {
 	if err := readJSON(args, "inclusion", &in); err != nil {
 		return err
 	}
+	if err := verifyInclusion(in); err != nil {
+		return err
+	}
+	fmt.Printf("inclusion of leaf %d in tree of size %d: ok\n", *in.LeafIndex, *in.TreeSize)
+	return nil
+}
+
+// verifyInclusion: a usageError when the object is malformed, another error when the proof
+// does not verify.
+func verifyInclusion(in inclusionJSON) error {
 	if in.LeafIndex == nil || in.TreeSize == nil {
 		return usageError{errors.New("inclusion: leaf_index and tree_size are required")}
 	}
@@ -209,11 +227,7 @@ func cmdInclusion(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := proof.VerifyInclusion(rfc6962.DefaultHasher, *in.LeafIndex, *in.TreeSize, leaf, path, root); err != nil {
-		return err
-	}
-	fmt.Printf("inclusion of leaf %d in tree of size %d: ok\n", *in.LeafIndex, *in.TreeSize)
-	return nil
+	return proof.VerifyInclusion(rfc6962.DefaultHasher, *in.LeafIndex, *in.TreeSize, leaf, path, root)
 }
 
 func cmdConsistency(args []string) error {
@@ -221,6 +235,14 @@ func cmdConsistency(args []string) error {
 	if err := readJSON(args, "consistency", &in); err != nil {
 		return err
 	}
+	if err := verifyConsistency(in); err != nil {
+		return err
+	}
+	fmt.Printf("consistency of size %d with size %d: ok\n", *in.Size1, *in.Size2)
+	return nil
+}
+
+func verifyConsistency(in consistencyJSON) error {
 	if in.Size1 == nil || in.Size2 == nil {
 		return usageError{errors.New("consistency: size1 and size2 are required")}
 	}
@@ -236,10 +258,59 @@ func cmdConsistency(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := proof.VerifyConsistency(rfc6962.DefaultHasher, *in.Size1, *in.Size2, path, root1, root2); err != nil {
-		return err
+	return proof.VerifyConsistency(rfc6962.DefaultHasher, *in.Size1, *in.Size2, path, root1, root2)
+}
+
+// cmdLines checks a file of proofs, one JSON object a line: every one must verify, or with
+// --all-invalid every one must fail to verify (a malformed line is a usage error either way).
+// Exit 1 names the first line that breaks the rule.
+func cmdLines(kind string, args []string) error {
+	allInvalid := false
+	if len(args) == 2 && args[0] == "--all-invalid" {
+		allInvalid, args = true, args[1:]
 	}
-	fmt.Printf("consistency of size %d with size %d: ok\n", *in.Size1, *in.Size2)
+	if len(args) != 1 {
+		return usageError{fmt.Errorf("%s-lines: want [--all-invalid] FILE", kind)}
+	}
+	data, err := os.ReadFile(args[0])
+	if err != nil {
+		return usageError{err}
+	}
+	n := 0
+	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
+		dec := json.NewDecoder(strings.NewReader(line))
+		dec.DisallowUnknownFields()
+		var verr error
+		if kind == "inclusion" {
+			var in inclusionJSON
+			if err := dec.Decode(&in); err != nil {
+				return usageError{fmt.Errorf("%s line %d: %w", args[0], i+1, err)}
+			}
+			verr = verifyInclusion(in)
+		} else {
+			var in consistencyJSON
+			if err := dec.Decode(&in); err != nil {
+				return usageError{fmt.Errorf("%s line %d: %w", args[0], i+1, err)}
+			}
+			verr = verifyConsistency(in)
+		}
+		var u usageError
+		if errors.As(verr, &u) {
+			return usageError{fmt.Errorf("%s line %d: %w", args[0], i+1, verr)}
+		}
+		if !allInvalid && verr != nil {
+			return fmt.Errorf("%s line %d: %w", args[0], i+1, verr)
+		}
+		if allInvalid && verr == nil {
+			return fmt.Errorf("%s line %d: an altered proof verified", args[0], i+1)
+		}
+		n++
+	}
+	if allInvalid {
+		fmt.Printf("%d %s proofs, each altered: every one refused\n", n, kind)
+	} else {
+		fmt.Printf("%d %s proofs: every one verified\n", n, kind)
+	}
 	return nil
 }
 
