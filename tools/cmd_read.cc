@@ -45,15 +45,17 @@ int RunVerify(const GlobalOptions& g) {
     out += ",\"position\":" + std::to_string(r.position);
     if (r.ok) {
       out += ",\"hash\":\"" + ledger::HexOf(r.hash) + "\"";
+      if (r.has_root) out += ",\"root\":\"" + ledger::HexOf(r.root) + "\"";
     } else {
       out += ",\"problem\":";
       AppendJsonString(&out, r.problem);
     }
     out += "}";
   } else if (g.format_value() == Format::kCsv) {
-    out = "ok,position,hash,problem\n";
+    out = "ok,position,hash,root,problem\n";
     out += std::string(r.ok ? "true" : "false") + "," + std::to_string(r.position) + "," +
-           (r.ok ? ledger::HexOf(r.hash) : "") + ",";
+           (r.ok ? ledger::HexOf(r.hash) : "") + "," +
+           (r.ok && r.has_root ? ledger::HexOf(r.root) : "") + ",";
     if (!r.ok) {
       std::string csv = "\"";
       for (char c : r.problem) csv += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -61,7 +63,8 @@ int RunVerify(const GlobalOptions& g) {
     }
   } else {
     out = r.ok ? "ok: " + std::to_string(r.records) + " records verified; head position " +
-                     std::to_string(r.position) + ", hash " + ledger::HexOf(r.hash)
+                     std::to_string(r.position) + ", hash " + ledger::HexOf(r.hash) +
+                     (r.has_root ? ", Merkle root " + ledger::HexOf(r.root) : "")
                : "FAILED at position " + std::to_string(r.position) + ": " + r.problem;
   }
   PrintLine(out);

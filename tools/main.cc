@@ -1,4 +1,5 @@
 // smeledger: the one command-line program (CLI.md). main() only wires subcommands together.
+#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "cli.h"
@@ -7,6 +8,10 @@
 int main(int argc, char** argv) {
   using namespace smeledger::cli;
   TuneAllocatorOrReexec(argv);  // first, while nothing else has run: it may exec
+  // The libraries' own log lines (a failed flush on close, building an older ledger's Merkle
+  // tree) go to stderr: stdout is the command's output.
+  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
+      "smeledger", std::make_shared<spdlog::sinks::stderr_sink_mt>()));
   CLI::App app{"smeledger — an event-sourced, hash-chained service-record ledger"};
   app.require_subcommand(1);
   app.fallthrough();  // global options may follow the subcommand too

@@ -66,6 +66,8 @@ class ParticipantVerifier {
   // records imply, else the problem (one sentence). Sets *position when the problem is at a
   // known position. Returns non-ok only when reading failed.
   virtual Status Finish(const Head& head, std::string* problem, uint64_t* position) = 0;
+  // When everything verified: adds what it derived to the report (the Merkle root).
+  virtual void Report(VerifyReport* report) {}
 };
 
 class BatchParticipant {

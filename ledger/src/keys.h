@@ -38,6 +38,9 @@ inline constexpr const char* kEventIdsCf = "event_ids";
 inline constexpr const char* kSubjectsCf = "subjects";
 inline constexpr const char* kOffsetsCf = "offsets";
 inline constexpr const char* kOutboxCf = "outbox";
+inline constexpr const char* kMerkleCf = "merkle";
+// `default`: u64be, the number of leaves the stored Merkle tree covers (= the head once built).
+inline constexpr const char* kMerkleSizeKey = "merkle_size";
 
 inline void EncodeU64(uint64_t v, char out[8]) {
   for (int i = 7; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
@@ -58,6 +61,13 @@ inline uint64_t GetU64(std::string_view s) {
 inline std::string PositionKey(uint64_t position) {
   std::string k;
   PutU64(&k, position);
+  return k;
+}
+
+// A stored Merkle node: level (1 byte) ‖ index u64be (ledger/README.md, "Merkle tree").
+inline std::string MerkleNodeKey(int level, uint64_t index) {
+  std::string k(1, static_cast<char>(level));
+  PutU64(&k, index);
   return k;
 }
 

@@ -118,6 +118,9 @@ Status LedgerImpl::OpenImpl(const LedgerOptions& options, const std::string& pat
   l->participants_.push_back(std::move(subjects));
   l->participants_.push_back(std::move(offsets));
   l->participants_.push_back(std::move(outbox));
+  auto merkle = std::make_unique<MerkleTree>();
+  l->merkle_ = merkle.get();
+  l->participants_.push_back(std::move(merkle));
 
   if (!options.read_only) {
     // One writer per directory, detected by the lock's error code (RocksDB's own LOCK says so
@@ -209,6 +212,7 @@ Status LedgerImpl::OpenDatabase() {
   participant_cfs_.assign(participants_.size(), nullptr);
   for (size_t h = 3; h < cfs_.size(); ++h) participant_cfs_[opened[h] - 3] = cfs_[h];
   outbox_->set_records_cf(records_cf_);
+  merkle_->set_records_cf(records_cf_);
 
   // Format marker (and a replica's role): written once on creation, checked on every open.
   std::string fmt, role;
@@ -425,6 +429,14 @@ Status LedgerImpl::SourcePosition(std::string_view source_name, uint64_t* next_t
 Status LedgerImpl::ReadOutbox(uint64_t after_position, uint64_t from_token, size_t max_records,
                               OutboxChunk* out) const {
   return outbox_->Read(after_position, from_token, max_records, out);
+}
+
+Status LedgerImpl::MerkleRoot(uint64_t size, Hash* root) const {
+  const uint64_t head = this->head().position;
+  if (size > head)
+    return Status::InvalidInput("size " + std::to_string(size) + " is beyond the head (position " +
+                                std::to_string(head) + ")");
+  return merkle_->Root(size, root);
 }
 
 Status LedgerImpl::PruneOutbox(uint64_t below_token) {

@@ -19,6 +19,7 @@
 
 #include "batch_participant.h"
 #include "line_parser.h"
+#include "merkle_tree.h"
 #include "outbox.h"
 #include "record_codec.h"
 #include "rules.h"
@@ -46,6 +47,7 @@ class LedgerImpl final : public Ledger {
   Status ReadOutbox(uint64_t after_position, uint64_t from_token, size_t max_records,
                     OutboxChunk* out) const override;
   Status PruneOutbox(uint64_t below_token) override;
+  Status MerkleRoot(uint64_t size, Hash* root) const override;
   Status AppendReplicated(std::span<const ReplicatedRecord> records, std::string_view source_name,
                           ReplicaStats* stats) override;
   Status ReadRecord(uint64_t position, std::string* bytes) const override;
@@ -111,6 +113,7 @@ class LedgerImpl final : public Ledger {
   SubjectsIndex* subjects_ = nullptr;
   SourceOffsets* offsets_ = nullptr;
   Outbox* outbox_ = nullptr;
+  MerkleTree* merkle_ = nullptr;
 
   // Group commit, pipelined: the appending thread stages batch N+1 while a writer thread makes
   // batch N durable. A batch's outcomes are reported once its write returns.

@@ -147,6 +147,7 @@ Status LedgerImpl::Verify(VerifyReport* report, const VerifyProgress& progress) 
   }
   report->position = expect - 1;
   report->hash = prev;
+  for (auto& v : verifiers) v->Report(report);
   return Status::Ok();
 }
 

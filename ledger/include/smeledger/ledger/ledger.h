@@ -127,6 +127,8 @@ struct VerifyReport {
   bool ok = true;
   uint64_t position = 0;   // head position when ok
   Hash hash{};             // head hash when ok
+  Hash root{};             // when ok: the RFC 6962 Merkle root of the records (has_root)
+  bool has_root = false;
   uint64_t records = 0;
   std::string problem;
 };
@@ -184,6 +186,12 @@ class Ledger {
   // Forgets the outbox entries whose outcomes all have tokens below `below_token` (published).
   // Safe from another thread while Submit runs.
   virtual Status PruneOutbox(uint64_t below_token) = 0;
+
+  // The RFC 6962 Merkle root of the first `size` records (ledger/README.md, "Merkle tree"),
+  // from the stored tree: O(log n) reads. kInvalidInput beyond the head; kNotFound when the
+  // ledger has no tree yet (a ledger older than the tree, opened by a reader: its writer builds
+  // the tree on its next open). Any thread.
+  virtual Status MerkleRoot(uint64_t size, Hash* root) const = 0;
 
   // Replicas: appends records copied from another ledger, `bytes` exactly as it stored them.
   // Each is checked before it is kept: its position is the head's + 1, its prev_hash the head's
