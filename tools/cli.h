@@ -75,5 +75,7 @@ void AddAudit(CLI::App& app, GlobalOptions& g, int* exit_code);
 void AddProduce(CLI::App& app, GlobalOptions& g, int* exit_code);  // Kafka: cmd_produce.cc
 void AddServe(CLI::App& app, GlobalOptions& g, int* exit_code);    // Kafka: cmd_serve.cc
 void AddProject(CLI::App& app, GlobalOptions& g, int* exit_code);  // Kafka: cmd_project.cc
+void AddKeygen(CLI::App& app, GlobalOptions& g, int* exit_code);      // cmd_keygen.cc
+void AddCheckpoint(CLI::App& app, GlobalOptions& g, int* exit_code);  // cmd_checkpoint.cc: verify
 
 }  // namespace smeledger::cli

@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   AddProduce(app, g, &exit_code);
   AddServe(app, g, &exit_code);
   AddProject(app, g, &exit_code);
+  AddKeygen(app, g, &exit_code);
+  AddCheckpoint(app, g, &exit_code);
 
   try {
     app.parse(argc, argv);
